@@ -1,0 +1,79 @@
+"""The values a check produces: diagnostics, and the fixes they may carry."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A replacement of a text range (1-based lines and columns, end exclusive)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+    def to_json(self) -> dict:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "content": self.content,
+        }
+
+
+@dataclass
+class Fix:
+    """A mechanical change that makes a diagnostic go away.
+
+    ``transform`` rewrites the whole module (a libcst edit); ``edits`` are the
+    resulting text edits, computed when the fix is reported.
+    """
+
+    description: str
+    safety: str  # "safe" or "unsafe"
+    transform: Optional[Callable[[cst.Module], cst.Module]] = None
+    edits: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "safety": self.safety,
+            "description": self.description,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+
+@dataclass
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    message: str
+    suggestion: str
+    fix: Optional[Fix] = None
+
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "fix": self.fix.to_json() if self.fix else None,
+        }

@@ -1,0 +1,453 @@
+"""The shared analysis of one module, built in a single pass over its tree.
+
+It records what rules ask about: module-level bindings and what they hold,
+imports and their aliases, classes and their attributes, functions and, for
+each function, the operations in it (calls, stores, deletes, returns, awaits,
+with-blocks, loops) together with their enclosing nodes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from .names import dotted, is_literal
+
+CONTAINER_CONSTRUCTORS = {
+    "list": "list",
+    "dict": "dict",
+    "set": "set",
+    "bytearray": "bytearray",
+    "collections.deque": "deque",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+}
+
+
+@dataclass
+class Site:
+    """One operation inside a function, with the nodes that enclose it (outermost first)."""
+
+    node: cst.CSTNode
+    ancestors: tuple
+    function: "Function"
+
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.ancestors[-1] if self.ancestors else None
+
+    @property
+    def statement(self) -> cst.CSTNode:
+        """The innermost simple or compound statement holding this operation."""
+        for node in reversed(self.ancestors):
+            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return node
+        return self.node
+
+
+@dataclass
+class Binding:
+    """A name bound at module scope (also inside a module-level if/try)."""
+
+    name: str
+    value: Optional[cst.CSTNode]  # the assigned expression, or the def/class/import node
+    kind: str  # container | call | constant | function | class | import | other
+    container: Optional[str] = None  # list, dict, set, deque, ... when kind == container
+    call: Optional[str] = None  # qualified callee when kind == call
+    anchor: Optional[cst.CSTNode] = None  # node whose line is "where it was bound"
+
+
+@dataclass
+class ImportedName:
+    module: str  # absolute or relative (leading dots) module path
+    name: Optional[str]  # attribute imported from it, None for ``import x``
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}" if self.name else self.module
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    module: "ModuleModel"
+    bases: List[str] = field(default_factory=list)
+    attributes: Dict[str, Binding] = field(default_factory=dict)
+    methods: Dict[str, "Function"] = field(default_factory=dict)
+
+    def instance_assigned(self) -> set:
+        """Attributes rebound per instance (``self.x = ...`` in any method)."""
+        names = set()
+        for method in self.methods.values():
+            for site in method.stores:
+                for target in store_targets(site.node):
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value == (method.params[0] if method.params else "self")
+                    ):
+                        names.add(target.attr.value)
+        return names
+
+
+@dataclass
+class Function:
+    name: str
+    qualname: str
+    node: cst.CSTNode  # FunctionDef, or the Module for module scope
+    module: "ModuleModel"
+    cls: Optional[ClassInfo] = None
+    parent: Optional["Function"] = None
+    is_async: bool = False
+    params: List[str] = field(default_factory=list)
+    calls: List[Site] = field(default_factory=list)
+    stores: List[Site] = field(default_factory=list)
+    deletes: List[Site] = field(default_factory=list)
+    returns: List[Site] = field(default_factory=list)
+    awaits: List[Site] = field(default_factory=list)
+    withs: List[Site] = field(default_factory=list)
+    loops: List[Site] = field(default_factory=list)
+    names: Dict[str, List[Site]] = field(default_factory=dict)
+    global_names: set = field(default_factory=set)
+    nested: Dict[str, "Function"] = field(default_factory=dict)
+
+    @property
+    def decorators(self) -> list:
+        return list(getattr(self.node, "decorators", ()))
+
+    @property
+    def is_module_scope(self) -> bool:
+        return isinstance(self.node, cst.Module)
+
+    @property
+    def body_statements(self) -> list:
+        body = self.node.body
+        return list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def store_targets(node: cst.CSTNode) -> list:
+    if isinstance(node, cst.Assign):
+        out = []
+        for t in node.targets:
+            out.extend(_flatten_target(t.target))
+        return out
+    if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        return [node.target]
+    return []
+
+
+def _flatten_target(target: cst.CSTNode) -> list:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out = []
+        for el in target.elements:
+            out.extend(_flatten_target(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _flatten_target(target.value)
+    return [target]
+
+
+def param_names(params: cst.Parameters) -> list:
+    names = [p.name.value for p in params.posonly_params]
+    names += [p.name.value for p in params.params]
+    if isinstance(params.star_arg, cst.Param):
+        names.append(params.star_arg.name.value)
+    names += [p.name.value for p in params.kwonly_params]
+    if params.star_kwarg is not None:
+        names.append(params.star_kwarg.name.value)
+    return names
+
+
+class ModuleModel:
+    """Everything rules ask about one module. Build with :func:`build_model`."""
+
+    def __init__(self, path: str, module: cst.Module, name: str = ""):
+        self.path = path
+        self.module = module
+        self.name = name  # dotted module name within the project, if known
+        self.imports: Dict[str, ImportedName] = {}
+        self.bindings: Dict[str, List[Binding]] = {}
+        self.classes: Dict[str, ClassInfo] = {}
+        self.functions: Dict[str, Function] = {}  # module-level functions by name
+        self.all_functions: List[Function] = []
+        self.scope = Function("<module>", "<module>", module, self)
+        self._positions = None
+
+    # -- questions rules ask ---------------------------------------------
+    def qualify(self, expr: cst.CSTNode) -> Optional[str]:
+        """Resolve a Name/Attribute through the imports: ``b3.client`` -> ``boto3.client``."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        imported = self.imports.get(head)
+        if imported is None:
+            return name
+        base = imported.qualified
+        return f"{base}.{rest}" if rest else base
+
+    def binding(self, name: str) -> Optional[Binding]:
+        """The module-level binding of ``name`` (a container wins over other kinds)."""
+        found = self.bindings.get(name)
+        if not found:
+            return None
+        for b in found:
+            if b.kind == "container":
+                return b
+        return found[0]
+
+    def is_module_level(self, name: str) -> bool:
+        return name in self.bindings
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.positions.line_of(node)
+
+    @property
+    def positions(self):
+        if self._positions is None:
+            from .positions import Positions
+
+            self._positions = Positions(self.module)
+        return self._positions
+
+    def classify(self, value: cst.CSTNode) -> tuple:
+        """(kind, container, call) for a value bound to a name."""
+        if isinstance(value, (cst.List, cst.ListComp)):
+            return ("container", "list", None)
+        if isinstance(value, (cst.Dict, cst.DictComp)):
+            return ("container", "dict", None)
+        if isinstance(value, (cst.Set, cst.SetComp)):
+            return ("container", "set", None)
+        if isinstance(value, cst.Call):
+            qualified = self.qualify(value.func)
+            if qualified in CONTAINER_CONSTRUCTORS and not (
+                "." not in qualified and qualified in self.bindings
+            ):
+                return ("container", CONTAINER_CONSTRUCTORS[qualified], qualified)
+            return ("call", None, qualified)
+        if is_literal(value) or isinstance(value, (cst.FormattedString, cst.BinaryOperation)):
+            return ("constant", None, None)
+        return ("other", None, None)
+
+
+class _Indexer(cst.CSTVisitor):
+    """The single pass that fills a :class:`ModuleModel`."""
+
+    def __init__(self, model: ModuleModel):
+        super().__init__()
+        self.model = model
+        self.function = model.scope
+        self.classes: List[Optional[ClassInfo]] = [None]
+        self.stack: list = []
+
+    # Generic bookkeeping: the stack of enclosing nodes within the current function.
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.stack.append(node)
+        handler = _VISITORS.get(type(node))
+        if handler is not None and handler(self, node) is False:
+            return False
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        if type(original_node) is cst.ClassDef:
+            self.classes.pop()
+
+    def _site(self, node, bucket) -> Site:
+        site = Site(node, tuple(self.stack[:-1]), self.function)
+        bucket.append(site)
+        return site
+
+    # Node handlers -------------------------------------------------------
+    def _function_def(self, node: cst.FunctionDef):
+        outer = self.function
+        cls = self.classes[-1] if self._in_class_body() else None
+        if cls is not None:
+            qualname = f"{cls.name}.{node.name.value}"
+        elif outer.is_module_scope:
+            qualname = node.name.value
+        else:
+            qualname = f"{outer.qualname}.{node.name.value}"
+        fn = Function(
+            name=node.name.value,
+            qualname=qualname,
+            node=node,
+            module=self.model,
+            cls=cls,
+            parent=None if outer.is_module_scope else outer,
+            is_async=node.asynchronous is not None,
+            params=param_names(node.params),
+        )
+        self.model.all_functions.append(fn)
+        if cls is not None:
+            cls.methods[fn.name] = fn
+        elif outer.is_module_scope:
+            self.model.functions[fn.name] = fn
+            self._bind(fn.name, node, "function")
+        else:
+            outer.nested[fn.name] = fn
+        # Decorators and defaults are evaluated in the enclosing scope.
+        for deco in node.decorators:
+            deco.visit(self)
+        node.params.visit(self)
+        saved_stack = self.stack
+        self.function, self.stack = fn, []
+        node.body.visit(self)
+        self.function, self.stack = outer, saved_stack
+        return False
+
+    def _in_class_body(self) -> bool:
+        # The nearest ClassDef enclosing the current node, with no function in between.
+        for node in reversed(self.stack[:-1]):
+            if isinstance(node, cst.ClassDef):
+                return True
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                return False
+        return False
+
+    def _class_def(self, node: cst.ClassDef):
+        info = ClassInfo(
+            name=node.name.value,
+            node=node,
+            module=self.model,
+            bases=[b for b in (self.model.qualify(a.value) for a in node.bases) if b],
+        )
+        if self.function.is_module_scope and not self._in_class_body():
+            self.model.classes[info.name] = info
+            self._bind(info.name, node, "class")
+        self.classes.append(info)
+        return True
+
+    def _call(self, node: cst.Call):
+        self._site(node, self.function.calls)
+
+    def _assign(self, node):
+        self._site(node, self.function.stores)
+        if self.function.is_module_scope:
+            self._module_assign(node)
+
+    def _del(self, node):
+        self._site(node, self.function.deletes)
+
+    def _return(self, node):
+        self._site(node, self.function.returns)
+
+    def _await(self, node):
+        self._site(node, self.function.awaits)
+
+    def _with(self, node):
+        self._site(node, self.function.withs)
+
+    def _loop(self, node):
+        self._site(node, self.function.loops)
+
+    def _name(self, node: cst.Name):
+        parent = self.stack[-2] if len(self.stack) > 1 else None
+        if parent is not None and _NAME_NOT_A_READ.get(type(parent)) is not None:
+            if getattr(parent, _NAME_NOT_A_READ[type(parent)]) is node:
+                return
+        site = Site(node, tuple(self.stack[:-1]), self.function)
+        self.function.names.setdefault(node.value, []).append(site)
+
+    def _global(self, node: cst.Global):
+        for item in node.names:
+            self.function.global_names.add(item.name.value)
+
+    def _import(self, node: cst.Import):
+        for alias in node.names:
+            full = dotted(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None:
+                local = alias.asname.name.value
+                self.model.imports[local] = ImportedName(full, None)
+            else:
+                local = full.split(".")[0]
+                self.model.imports.setdefault(local, ImportedName(local, None))
+                # ``import a.b`` also makes ``a.b`` reachable; remember the deepest.
+                self.model.imports.setdefault(full, ImportedName(full, None))
+            if self.function.is_module_scope:
+                self._bind(local, node, "import")
+        return False
+
+    def _import_from(self, node: cst.ImportFrom):
+        level = "." * len(node.relative)
+        base = dotted(node.module) if node.module is not None else ""
+        module = level + (base or "")
+        if isinstance(node.names, cst.ImportStar):
+            return False
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None else name
+            self.model.imports[local] = ImportedName(module, name)
+            if self.function.is_module_scope:
+                self._bind(local, node, "import")
+        return False
+
+    # Module-level bindings ----------------------------------------------
+    def _bind(self, name, value, kind, container=None, call=None, anchor=None):
+        self.model.bindings.setdefault(name, []).append(
+            Binding(name, value, kind, container, call, anchor if anchor is not None else value)
+        )
+
+    def _module_assign(self, node):
+        value = getattr(node, "value", None)
+        if isinstance(node, cst.AugAssign) or value is None:
+            return
+        in_class = self._in_class_body()
+        cls = self.classes[-1]
+        for target in store_targets(node):
+            if not isinstance(target, cst.Name):
+                continue
+            if isinstance(node, cst.Assign) and len(store_targets(node)) > 1:
+                kind, container, call = ("other", None, None)
+            else:
+                kind, container, call = self.model.classify(value)
+            if in_class and cls is not None:
+                cls.attributes[target.value] = Binding(target.value, value, kind, container, call, node)
+            elif not in_class:
+                self._bind(target.value, value, kind, container, call, anchor=node)
+
+
+# Names that are labels, not variables: ``x.attr``, ``f(kw=...)``, ``def name``.
+_NAME_NOT_A_READ = {
+    cst.Attribute: "attr",
+    cst.Arg: "keyword",
+    cst.Param: "name",
+    cst.FunctionDef: "name",
+    cst.ClassDef: "name",
+}
+
+_VISITORS = {
+    cst.FunctionDef: _Indexer._function_def,
+    cst.ClassDef: _Indexer._class_def,
+    cst.Call: _Indexer._call,
+    cst.Assign: _Indexer._assign,
+    cst.AugAssign: _Indexer._assign,
+    cst.AnnAssign: _Indexer._assign,
+    cst.Del: _Indexer._del,
+    cst.Return: _Indexer._return,
+    cst.Await: _Indexer._await,
+    cst.With: _Indexer._with,
+    cst.For: _Indexer._loop,
+    cst.CompFor: _Indexer._loop,
+    cst.Name: _Indexer._name,
+    cst.Global: _Indexer._global,
+    cst.Import: _Indexer._import,
+    cst.ImportFrom: _Indexer._import_from,
+}
+
+
+def build_model(path: str, module: cst.Module, name: str = "") -> ModuleModel:
+    model = ModuleModel(path, module, name)
+    module.visit(_Indexer(model))
+    return model

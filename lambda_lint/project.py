@@ -1,0 +1,434 @@
+"""A checked tree: its files, how its modules import one another, its handlers,
+and the warm path (everything the handlers call, transitively)."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Set, Union
+
+import libcst as cst
+
+from .model import ClassInfo, Function, ImportedName, ModuleModel, build_model
+from .names import dotted
+from .sources import ParseFailure, parse, read_bytes
+
+# A file can only hold a conventional handler if its text defines one; files
+# that are neither that, nor named by configuration or infrastructure, nor
+# imported from the warm path are never parsed.
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+CONVENTION_NAMES = ("lambda_handler", "handler")
+
+
+@dataclass
+class Handler:
+    path: str
+    function: str
+    line: int
+    source: str  # convention | config | sam | serverless | cdk | terraform | ...
+    declared_in: Optional[str] = None
+    declared_line: Optional[int] = None
+    target: Optional[Function] = None
+
+    def to_json(self) -> dict:
+        out = {"path": self.path, "function": self.function, "line": self.line, "source": self.source}
+        if self.declared_in:
+            out["declared_in"] = self.declared_in
+            out["declared_line"] = self.declared_line
+        return out
+
+
+@dataclass
+class MissingHandler:
+    """A handler named by configuration or infrastructure that does not exist (LAM002)."""
+
+    spec: str
+    declared_in: str
+    declared_line: int
+    reason: str
+
+
+def is_conventional_handler(fn: Function) -> bool:
+    if fn.name not in CONVENTION_NAMES or fn.cls is not None or fn.parent is not None:
+        return False
+    params = fn.node.params
+    positional = list(params.posonly_params) + list(params.params)
+    required = [p for p in positional if p.default is None]
+    return len(positional) >= 2 and len(required) <= 2 and len(required) >= 1
+
+
+class Project:
+    """The modules of one checked tree, parsed on demand and analysed once."""
+
+    def __init__(self, root: str, files: Iterable[str], src_roots: Iterable[str] = ()):
+        self.root = os.path.abspath(root)
+        self.files = [os.path.abspath(f) for f in files]
+        self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
+        self.models: Dict[str, ModuleModel] = {}
+        self.failures: Dict[str, ParseFailure] = {}
+        self._data: Dict[str, Union[bytes, ParseFailure]] = {}
+        self._resolved: Dict[tuple, Optional[str]] = {}
+        self.handlers: List[Handler] = []
+        self.missing: List[MissingHandler] = []
+        self.warm: Set[Function] = set()
+        self._callees: Dict[Function, list] = {}
+        self._local_types: Dict[Function, dict] = {}
+
+    # -- files and modules --------------------------------------------------
+    def data(self, path: str) -> Union[bytes, ParseFailure]:
+        if path not in self._data:
+            self._data[path] = read_bytes(path)
+        return self._data[path]
+
+    def model(self, path: str) -> Optional[ModuleModel]:
+        """The analysed module at ``path`` (parsed once), or None when it cannot be parsed."""
+        path = os.path.abspath(path)
+        if path in self.models:
+            return self.models[path]
+        if path in self.failures:
+            return None
+        data = self.data(path)
+        tree = data if isinstance(data, ParseFailure) else parse(data)
+        if isinstance(tree, ParseFailure):
+            self.failures[path] = tree
+            return None
+        try:
+            model = build_model(path, tree, self.module_name(path))
+        except RecursionError:
+            self.failures[path] = ParseFailure("too deeply nested to analyse")
+            return None
+        self.models[path] = model
+        return model
+
+    def module_name(self, path: str) -> str:
+        rel = os.path.relpath(path, self.root)
+        rel = rel[:-3] if rel.endswith(".py") else rel
+        parts = [p for p in rel.split(os.sep) if p not in ("", ".")]
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts)
+
+    def is_candidate(self, path: str) -> bool:
+        data = self.data(path)
+        return isinstance(data, ParseFailure) or bool(HANDLER_TEXT.search(data))
+
+    def _search_roots(self, importer: str) -> list:
+        roots = list(self.src_roots)
+        folder = os.path.dirname(importer)
+        while True:
+            roots.append(folder)
+            if folder == self.root or not folder.startswith(self.root):
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        if self.root not in roots:
+            roots.append(self.root)
+        return roots
+
+    def _module_file(self, base: str, dotted_name: str) -> Optional[str]:
+        key = (base, dotted_name)
+        if key not in self._resolved:
+            rel = os.path.join(base, *dotted_name.split(".")) if dotted_name else base
+            found = None
+            for candidate in (rel + ".py", os.path.join(rel, "__init__.py")):
+                if os.path.isfile(candidate) and _inside(candidate, self.root):
+                    found = os.path.abspath(candidate)
+                    break
+            self._resolved[key] = found
+        return self._resolved[key]
+
+    def resolve_module(self, importer: str, module: str) -> Optional[str]:
+        """The project file for ``module`` as imported from ``importer``, or None (not ours)."""
+        if module.startswith("."):
+            level = len(module) - len(module.lstrip("."))
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return self._module_file(base, module.lstrip("."))
+        for root in self._search_roots(importer):
+            found = self._module_file(root, module)
+            if found:
+                return found
+        return None
+
+    def resolve_import(self, model: ModuleModel, imported: ImportedName):
+        """What an imported name is in the project: a ModuleModel, Function, ClassInfo, or None."""
+        if imported.name is not None:
+            submodule = self.resolve_module(model.path, _join(imported.module, imported.name))
+            if submodule:
+                return self.model(submodule)
+            path = self.resolve_module(model.path, imported.module)
+            if not path:
+                return None
+            target = self.model(path)
+            if target is None:
+                return None
+            return self.lookup_in_module(target, imported.name, set())
+        path = self.resolve_module(model.path, imported.module)
+        return self.model(path) if path else None
+
+    def lookup_in_module(self, model: ModuleModel, name: str, seen: set):
+        if name in model.functions:
+            return model.functions[name]
+        if name in model.classes:
+            return model.classes[name]
+        imported = model.imports.get(name)
+        if imported is not None and (model.path, name) not in seen:
+            seen.add((model.path, name))
+            return self.resolve_import(model, imported)
+        return None
+
+    # -- name resolution inside functions ---------------------------------
+    def resolve_name(self, fn: Function, name: str):
+        scope = fn
+        while scope is not None:
+            if name in scope.nested:
+                return scope.nested[name]
+            scope = scope.parent
+        model = fn.module
+        if name in model.functions:
+            return model.functions[name]
+        if name in model.classes:
+            return model.classes[name]
+        imported = model.imports.get(name)
+        if imported is not None:
+            return self.resolve_import(model, imported)
+        return None
+
+    def local_types(self, fn: Function) -> dict:
+        """Local names bound to instances of project classes: ``repo = OrderRepository()``."""
+        if fn not in self._local_types:
+            types = {}
+            self._local_types[fn] = types  # guards recursion through resolve_expr
+            for site in fn.stores:
+                node = site.node
+                value = getattr(node, "value", None)
+                if not isinstance(value, cst.Call) or isinstance(node, cst.AugAssign):
+                    continue
+                cls = self.resolve_expr(fn, value.func)
+                if isinstance(cls, ClassInfo):
+                    for target in _names_assigned(node):
+                        types[target] = cls
+            for site in fn.withs:
+                for item in site.node.items:
+                    if isinstance(item.item, cst.Call) and item.asname is not None:
+                        cls = self.resolve_expr(fn, item.item.func)
+                        if isinstance(cls, ClassInfo) and isinstance(item.asname.name, cst.Name):
+                            types[item.asname.name.value] = cls
+        return self._local_types[fn]
+
+    def instance_of(self, fn: Function, expr: cst.CSTNode) -> Optional[ClassInfo]:
+        """The project class whose instance ``expr`` is, where that is evident."""
+        if isinstance(expr, cst.Call):
+            cls = self.resolve_expr(fn, expr.func)
+            return cls if isinstance(cls, ClassInfo) else None
+        if isinstance(expr, cst.Name):
+            if expr.value in self.local_types(fn):
+                return self.local_types(fn)[expr.value]
+            if fn.cls is not None and fn.params and expr.value == fn.params[0] and not _is_static(fn):
+                return fn.cls
+            binding = fn.module.binding(expr.value)
+            if binding is not None and binding.kind == "call" and isinstance(binding.value, cst.Call):
+                cls = self.resolve_expr(fn.module.scope, binding.value.func)
+                return cls if isinstance(cls, ClassInfo) else None
+        if isinstance(expr, cst.Attribute) and fn.cls is not None:
+            # self.repo where __init__ did self.repo = Repo()
+            if isinstance(expr.value, cst.Name) and fn.params and expr.value.value == fn.params[0]:
+                return self.attribute_type(fn.cls, expr.attr.value)
+        return None
+
+    def attribute_type(self, cls: ClassInfo, attr: str) -> Optional[ClassInfo]:
+        for method in cls.methods.values():
+            for site in method.stores:
+                value = getattr(site.node, "value", None)
+                if not isinstance(value, cst.Call):
+                    continue
+                for target in _attribute_targets(site.node):
+                    if target == attr:
+                        found = self.resolve_expr(method, value.func)
+                        if isinstance(found, ClassInfo):
+                            return found
+        return None
+
+    def resolve_expr(self, fn: Function, expr: cst.CSTNode):
+        """A Name/Attribute as a project Function, ClassInfo or ModuleModel, or None."""
+        if isinstance(expr, cst.Name):
+            if expr.value in self._local_types.get(fn, {}):
+                return None  # an instance, not a callable we know
+            return self.resolve_name(fn, expr.value)
+        if isinstance(expr, cst.Attribute):
+            attr = expr.attr.value
+            base = self.resolve_expr(fn, expr.value) if not _is_self(fn, expr.value) else None
+            if isinstance(base, ModuleModel):
+                return self.lookup_in_module(base, attr, set())
+            if isinstance(base, ClassInfo):
+                return self.method(base, attr)
+            cls = self.instance_of(fn, expr.value)
+            if cls is not None:
+                return self.method(cls, attr)
+        return None
+
+    def method(self, cls: ClassInfo, name: str, depth: int = 0) -> Optional[Function]:
+        if name in cls.methods:
+            return cls.methods[name]
+        if depth > 10:
+            return None
+        for base in cls.bases:
+            head = base.split(".")[-1]
+            found = self.resolve_name(cls.module.scope, head) if "." not in base else None
+            if isinstance(found, ClassInfo):
+                m = self.method(found, name, depth + 1)
+                if m is not None:
+                    return m
+        return None
+
+    # -- the warm path --------------------------------------------------------
+    def callees(self, fn: Function) -> list:
+        if fn in self._callees:
+            return self._callees[fn]
+        found: list = []
+        self._callees[fn] = found
+        for site in fn.calls:
+            call = site.node
+            target = self.resolve_expr(fn, call.func)
+            self._add_target(found, target)
+            if target is None and isinstance(call.func, cst.Attribute):
+                receiver = call.func.value
+                cls = self.instance_of(fn, receiver) if isinstance(receiver, cst.Call) else None
+                if cls is not None:
+                    self._add_target(found, self.method(cls, call.func.attr.value))
+                if call.func.attr.value == "resolve":
+                    found.extend(self.routes_of(fn, receiver))
+            # Functions handed over to run later: Thread(target=f), submit(f), map(f, ...)
+            for arg in call.args:
+                if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                    ref = self.resolve_expr(fn, arg.value)
+                    if isinstance(ref, Function):
+                        found.append(ref)
+        for site in fn.withs:
+            for item in site.node.items:
+                cls = self.instance_of(fn, item.item)
+                if cls is not None:
+                    for name in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
+                        self._add_target(found, self.method(cls, name))
+        return found
+
+    def _add_target(self, found: list, target) -> None:
+        if isinstance(target, Function):
+            found.append(target)
+        elif isinstance(target, ClassInfo):
+            for name in ("__init__", "__post_init__", "__new__"):
+                m = self.method(target, name)
+                if m is not None:
+                    found.append(m)
+
+    def routes_of(self, fn: Function, receiver: cst.CSTNode) -> list:
+        """Functions registered on a router object (``@app.get(...)``) that ``app.resolve`` dispatches to."""
+        name = dotted(receiver)
+        if name is None:
+            return []
+        routes = []
+        for candidate in fn.module.all_functions:
+            for deco in candidate.decorators:
+                expr = deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator
+                if isinstance(expr, cst.Attribute) and dotted(expr.value) == name:
+                    routes.append(candidate)
+                    break
+        return routes
+
+    def compute_warm_path(self) -> None:
+        todo = [h.target for h in self.handlers if h.target is not None]
+        warm: Set[Function] = set()
+        while todo:
+            fn = todo.pop()
+            if fn in warm:
+                continue
+            warm.add(fn)
+            todo.extend(c for c in self.callees(fn) if c not in warm)
+        self.warm = warm
+
+    # -- handlers ----------------------------------------------------------------
+    def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None) -> bool:
+        """Register a handler; returns False when the file or function does not exist."""
+        model = self.model(path)
+        if model is None:
+            return False
+        fn = model.functions.get(function)
+        if fn is None and "." in function:
+            cls_name, _, meth = function.partition(".")
+            cls = model.classes.get(cls_name)
+            fn = cls.methods.get(meth) if cls else None
+        if fn is None:
+            return False
+        line = model.line_of(fn.node.name)
+        self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, fn))
+        return True
+
+    def find_conventional_handlers(self, paths: Iterable[str]) -> None:
+        known = {(h.path, h.function) for h in self.handlers}
+        for path in paths:
+            if not self.is_candidate(path):
+                continue
+            model = self.model(path)
+            if model is None:
+                continue
+            for name in CONVENTION_NAMES:
+                fn = model.functions.get(name)
+                if fn is not None and is_conventional_handler(fn) and (path, name) not in known:
+                    line = model.line_of(fn.node.name)
+                    self.handlers.append(Handler(path, name, line, "convention", target=fn))
+
+    def modules_on_warm_path(self) -> List[ModuleModel]:
+        seen = {}
+        for fn in self.warm:
+            seen[fn.module.path] = fn.module
+        for h in self.handlers:
+            if h.target is not None:
+                seen[h.target.module.path] = h.target.module
+        return [seen[p] for p in sorted(seen)]
+
+
+def _inside(path: str, root: str) -> bool:
+    path = os.path.abspath(path)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _join(module: str, name: str) -> str:
+    if module.endswith(".") or not module:
+        return module + name
+    return f"{module}.{name}"
+
+
+def _names_assigned(node) -> list:
+    from .model import store_targets
+
+    return [t.value for t in store_targets(node) if isinstance(t, cst.Name)]
+
+
+def _attribute_targets(node) -> list:
+    from .model import store_targets
+
+    return [
+        t.attr.value
+        for t in store_targets(node)
+        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name)
+    ]
+
+
+def _is_self(fn: Function, expr) -> bool:
+    return (
+        isinstance(expr, cst.Name)
+        and fn.cls is not None
+        and bool(fn.params)
+        and expr.value == fn.params[0]
+        and not _is_static(fn)
+    )
+
+
+def _is_static(fn: Function) -> bool:
+    for deco in fn.decorators:
+        if isinstance(deco.decorator, cst.Name) and deco.decorator.value == "staticmethod":
+            return True
+    return False
