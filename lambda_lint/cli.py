@@ -1,0 +1,202 @@
+"""The ``lambda-lint`` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import List, Optional
+
+from . import __version__
+from .config import ConfigError, load_config
+from .engine import CheckResult, Options, check, display_path
+from .rules import ALL_RULES
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+ALL_CODES = ("LAM001", "LAM002") + tuple(r.code for r in ALL_RULES)
+
+
+def _codes(value: str) -> List[str]:
+    return [c.strip().upper() for c in value.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .output import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="lambda-lint",
+        description="Find the bugs in AWS Lambda Python code that only show on warm invocations.",
+    )
+    parser.add_argument("--version", action="version", version=f"lambda-lint {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    chk = sub.add_parser("check", help="check files and folders (default: .)")
+    chk.add_argument("paths", nargs="*", default=["."])
+    chk.add_argument("--format", choices=FORMATS, default="text")
+    chk.add_argument("--select", type=_codes, help="codes or prefixes to report (replaces the configured set)")
+    chk.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to add")
+    chk.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to leave out")
+    chk.add_argument("--config", help="use this pyproject.toml")
+    chk.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    chk.add_argument("--force-exclude", action="store_true", help="apply exclude to files named on the command line")
+    chk.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
+    chk.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only, no summary")
+    chk.add_argument("--statistics", action="store_true", help="count diagnostics per code")
+    chk.add_argument("--output-file", help="write the report to this file")
+    chk.add_argument("--fix", action="store_true", help="apply safe fixes")
+    chk.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
+    chk.add_argument("--diff", action="store_true", help="print the diff --fix would apply; write nothing")
+    chk.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
+    chk.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every reported line")
+    chk.add_argument("--no-cache", action="store_true", help="do not read or write .lambda_lint_cache/")
+    chk.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (1: no parallelism)")
+
+    hnd = sub.add_parser("handlers", help="list the handlers found")
+    hnd.add_argument("paths", nargs="*", default=["."])
+    hnd.add_argument("--format", choices=("text", "json"), default="text")
+    hnd.add_argument("--config")
+    hnd.add_argument("--isolated", action="store_true")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code")
+    sub.add_parser("rules", help="list every rule")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "handlers":
+            return _handlers(args)
+        if args.command == "rule":
+            return _rule(args.code)
+        if args.command == "rules":
+            from .rule_docs import rules_table
+
+            print(rules_table())
+            return EXIT_CLEAN
+    except ConfigError as exc:
+        print(f"lambda-lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help()
+    return EXIT_ERROR
+
+
+def _load_config(args, paths):
+    start = paths[0] if paths else "."
+    if not os.path.exists(start):
+        start = "."
+    return load_config(start, getattr(args, "config", None), getattr(args, "isolated", False))
+
+
+def _enabled(args, config) -> set:
+    from .selection import enabled_codes
+
+    return enabled_codes(
+        ALL_CODES,
+        select=config.select,
+        extend_select=config.extend_select,
+        ignore=config.ignore,
+        cli_select=args.select,
+        cli_extend_select=args.extend_select,
+        cli_ignore=args.ignore,
+    )
+
+
+def _check(args) -> int:
+    config = _load_config(args, args.paths)
+    options = Options(enabled=_enabled(args, config), force_exclude=args.force_exclude)
+    if args.fix or args.diff:
+        from .fixer import run_fixes
+
+        return run_fixes(args, config, options)
+    result = check(args.paths, config, options)
+    from .noqa import apply_suppressions
+
+    apply_suppressions(result, config)
+    if args.add_noqa:
+        from .noqa import add_noqa_comments
+
+        count = add_noqa_comments(result)
+        print(f"Added {count} noqa directive{'s' if count != 1 else ''}.", file=sys.stderr)
+        return EXIT_CLEAN
+    return report(result, args)
+
+
+def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
+    from .output import render, statistics
+
+    for message in result.errors + result.internal_errors + result.warnings:
+        print(f"lambda-lint: {message}", file=sys.stderr)
+    if args.statistics:
+        text = statistics(result.diagnostics)
+    else:
+        text = render(
+            result.diagnostics,
+            args.format,
+            color=args.output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+            read_lines=_line_reader(result),
+            fixed=fixed,
+            show_fixes=applied if getattr(args, "show_fixes", False) else None,
+            version=__version__,
+        )
+        if args.quiet and args.format in ("text", "concise"):
+            text = "\n".join(line for line in text.splitlines() if ":" in line.split(" ")[0])
+    if args.output_file:
+        with open(args.output_file, "w", encoding="utf-8") as fh:
+            fh.write(text + ("\n" if text and not text.endswith("\n") else ""))
+    elif text:
+        print(text)
+    if result.errors or result.internal_errors:
+        return EXIT_ERROR
+    if result.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _line_reader(result: CheckResult):
+    def read_lines(path: str):
+        if result.project is None:
+            return None
+        data = result.project.data(os.path.abspath(path))
+        if isinstance(data, bytes):
+            return data.decode("utf-8", errors="replace").splitlines()
+        return None
+
+    return read_lines
+
+
+def _handlers(args) -> int:
+    config = _load_config(args, args.paths)
+    result = check(args.paths, config, Options(enabled=set()))
+    handlers = [dict(h.to_json(), path=display_path(h.path)) for h in result.handlers]
+    if args.format == "json":
+        print(json.dumps(handlers, indent=2))
+    else:
+        for h in handlers:
+            print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']})")
+        for missing in result.project.missing:
+            print(f"{display_path(missing.declared_in)}:{missing.declared_line}: LAM002 handler `{missing.spec}` {missing.reason}")
+    for message in result.errors + result.warnings:
+        print(f"lambda-lint: {message}", file=sys.stderr)
+    return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _rule(code: str) -> int:
+    from .rule_docs import rule_terminal
+
+    try:
+        print(rule_terminal(code.upper()))
+    except KeyError:
+        print(f"lambda-lint: error: unknown rule code {code!r}; `lambda-lint rules` lists them", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

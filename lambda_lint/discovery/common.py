@@ -1,0 +1,278 @@
+"""What every source shares: the result types, handler-string resolution, and the
+collector that turns declarations into handlers, covered files and warnings.
+
+A handler string is resolved the way the Lambda Python runtime does it:
+``"a/b/mod.func"`` is split at its last dot, ``/`` in the module part means the
+same as ``.`` (the runtime replaces one by the other before importing), and the
+module is ``<code_root>/a/b/mod.py`` or the package ``<code_root>/a/b/mod/__init__.py``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, List, Optional, Set, Tuple
+
+from ..sources import ParseFailure, read_bytes
+
+# Folders never worth walking: tool output, dependencies and build copies of the
+# code (a build folder holds a second copy of every handler, which would be
+# reported twice).
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
+        ".aws-sam", "cdk.out", ".serverless", ".terraform", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+    }
+)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class DeclaredHandler:
+    module_file: Optional[str]  # absolute path of the .py file; None if no such file exists
+    function: str  # function name inside that module
+    source: str  # sam, cloudformation, serverless, cdk, terraform, chalice, docker, asgi
+    declared_in: str  # absolute path of the file that names the handler
+    declared_line: int  # 1-based line of that file naming the handler
+    spec: str  # the handler string as written ("orders.process", "src/ingest.run")
+    code_root: Optional[str]  # absolute folder the module is resolved from
+
+
+@dataclass
+class Discovery:
+    handlers: list = field(default_factory=list)  # DeclaredHandler
+    covered_files: set = field(default_factory=set)  # .py files under declared code roots
+    warnings: list = field(default_factory=list)  # "path:line: message"
+
+
+def is_python_runtime(runtime) -> bool:
+    """True unless a runtime is given and is plainly not Python.
+
+    Intrinsics, variables and other values we cannot read keep the function:
+    dropping a real Python function is worse than checking one more module.
+    """
+    if not isinstance(runtime, str):
+        return True
+    text = runtime.strip().lower()
+    if not text or "${" in text:
+        return True
+    return text.startswith("python")
+
+
+def inside(path: str, folder: str) -> bool:
+    path, folder = os.path.normpath(path), os.path.normpath(folder)
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives on Windows
+        return False
+
+
+def import_root_of(module_file: str) -> str:
+    """The folder a module is imported from: above every package (``__init__.py``) it sits in."""
+    folder = os.path.dirname(module_file)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def dotted_module_name(module_file: str, import_root: str) -> str:
+    rel = os.path.relpath(module_file, import_root)
+    rel = rel[: -len(".py")] if rel.endswith(".py") else rel
+    parts = rel.split(os.sep)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def split_handler(spec: str) -> Optional[Tuple[List[str], str]]:
+    """``"a/b/mod.func"`` -> (["a", "b", "mod"], "func"); None if it is not module.function.
+
+    ``..`` segments are kept so that the outside-the-tree check can see them.
+    """
+    text = spec.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    if "." not in text:
+        return None
+    module, function = text.rsplit(".", 1)
+    if not _IDENTIFIER.match(function):
+        return None
+    parts: List[str] = []
+    for segment in module.split("/"):
+        if segment == "..":
+            parts.append(segment)
+        else:
+            parts.extend(segment.split("."))
+    if not parts or any(part == "" for part in parts):
+        return None
+    return parts, function
+
+
+def module_candidates(code_root: str, module_parts: List[str]) -> List[str]:
+    base = os.path.normpath(os.path.join(code_root, *module_parts))
+    return [base + ".py", os.path.join(base, "__init__.py")]
+
+
+class Collector:
+    """Gathers the findings of all sources for one checked folder."""
+
+    def __init__(self, root: str, is_excluded: Callable[[str], bool]):
+        self.root = root
+        self.is_excluded = is_excluded
+        self.handlers: List[DeclaredHandler] = []
+        self.warnings: List[str] = []
+        self._covered_roots: Set[str] = set()
+        self._covered_files: Set[str] = set()
+
+    # -- warnings -------------------------------------------------------------
+    def warn(self, path: str, line: Optional[int], message: str) -> None:
+        self.warnings.append(f"{path}:{line or 1}: {message}")
+
+    # -- reading --------------------------------------------------------------
+    def read_text(self, path: str, data: Optional[bytes] = None) -> Optional[str]:
+        """The file as UTF-8 text, or None after a warning saying why not."""
+        if data is None:
+            data = read_bytes(path)
+            if isinstance(data, ParseFailure):
+                self.warn(path, data.line, f"cannot read infrastructure file: {data.reason}")
+                return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.warn(path, line, "infrastructure file is not valid UTF-8; not read")
+            return None
+
+    # -- paths ----------------------------------------------------------------
+    def local_folder(self, base: str, relative: str, what: str, declared_in: str, line: int) -> Optional[str]:
+        """``base/relative`` as an absolute folder inside the checked tree, or None after a warning.
+
+        A path to a zip file stands for the folder it was built from when a
+        folder of the same name without ``.zip`` exists (``build/jobs.zip`` ->
+        ``build/jobs``): that is the usual ``zip -r x.zip x`` layout.
+        """
+        folder = os.path.normpath(os.path.join(base, relative))
+        if not inside(folder, self.root):
+            self.warn(declared_in, line, f"{what} '{relative}' points outside the checked folder; not analysed")
+            return None
+        if folder.lower().endswith(".zip"):
+            unpacked = folder[: -len(".zip")]
+            if os.path.isdir(unpacked):
+                return unpacked
+            self.warn(declared_in, line, f"{what} '{relative}' is a zip archive whose source folder cannot be found; not analysed")
+            return None
+        if os.path.isfile(folder):
+            self.warn(declared_in, line, f"{what} '{relative}' is a file, not a code folder; not analysed")
+            return None
+        return folder
+
+    # -- handlers -------------------------------------------------------------
+    def add_spec(
+        self,
+        spec: str,
+        source: str,
+        declared_in: str,
+        declared_line: int,
+        code_root: str,
+        covered: Optional[Iterable[str]] = None,
+    ) -> Optional[DeclaredHandler]:
+        """Resolve a handler string against its code root and record it.
+
+        ``covered`` lists the files (or folders) the function deploys when that
+        is narrower than the whole code root (a single-file archive).
+        """
+        split = split_handler(spec)
+        if split is None:
+            self.warn(declared_in, declared_line, f"handler '{spec}' is not of the form module.function; not analysed")
+            return None
+        module_parts, function = split
+        candidates = module_candidates(code_root, module_parts)
+        if not inside(candidates[0], self.root) or not inside(code_root, self.root):
+            self.warn(declared_in, declared_line, f"handler '{spec}' points outside the checked folder; not analysed")
+            return None
+        module_file = next((c for c in candidates if os.path.isfile(c)), None)
+        handler = DeclaredHandler(
+            module_file=module_file,
+            function=function,
+            source=source,
+            declared_in=declared_in,
+            declared_line=declared_line,
+            spec=spec,
+            code_root=code_root,
+        )
+        self.handlers.append(handler)
+        self.cover(covered if covered is not None else [code_root])
+        return handler
+
+    def add_function(self, module_file: str, function: str, source: str, declared_line: int, covered: Iterable[str]) -> DeclaredHandler:
+        """Record a handler found in Python code itself (Chalice, ASGI): the module declares it."""
+        code_root = import_root_of(module_file)
+        spec = f"{dotted_module_name(module_file, code_root)}.{function}"
+        handler = DeclaredHandler(module_file, function, source, module_file, declared_line, spec, code_root)
+        self.handlers.append(handler)
+        self.cover(covered)
+        return handler
+
+    def cover(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if path.endswith(".py") and not os.path.isdir(path):
+                if os.path.isfile(path):
+                    self._covered_files.add(os.path.normpath(path))
+            else:
+                self._covered_roots.add(os.path.normpath(path))
+
+    def covered_files(self) -> Set[str]:
+        files = set(self._covered_files)
+        walked: List[str] = []
+        for folder in sorted(self._covered_roots, key=len):
+            if any(inside(folder, done) for done in walked):
+                continue  # already walked as part of an enclosing code root
+            walked.append(folder)
+            files.update(python_files_under(folder, self.is_excluded))
+        return files
+
+
+def python_files_under(folder: str, is_excluded: Callable[[str], bool]) -> Set[str]:
+    found: Set[str] = set()
+    if not os.path.isdir(folder):
+        return found
+    for current, dirnames, filenames in os.walk(folder):
+        if "pyvenv.cfg" in filenames:  # a virtualenv: installed code, not the project's
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_FOLDERS and not is_excluded(os.path.join(current, d))]
+        for name in filenames:
+            if name.endswith(".py"):
+                path = os.path.join(current, name)
+                if not is_excluded(path):
+                    found.add(path)
+    return found
+
+
+def line_of_offset(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def first_line_containing(text: str, needle: str, default: int = 1) -> int:
+    offset = text.find(needle)
+    return line_of_offset(text, offset) if offset >= 0 else default
+
+
+def nearest_marker_folder(start: str, root: str, marker_folders: Set[str]) -> Optional[str]:
+    """The closest folder from ``start`` up to ``root`` that is in ``marker_folders``."""
+    folder = start
+    while True:
+        if folder in marker_folders:
+            return folder
+        if folder == root or not inside(folder, root):
+            return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+

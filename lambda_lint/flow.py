@@ -1,0 +1,214 @@
+"""Questions about control flow inside one function: guards, branches, and
+whether a release (close, join, remove) runs on every path after a creation."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from .model import Function, Site
+from .names import names_in
+
+# Nodes a statement can sit under without being conditional.
+_UNCONDITIONAL = (
+    cst.IndentedBlock,
+    cst.SimpleStatementLine,
+    cst.SimpleStatementSuite,
+    cst.With,
+    cst.Try,
+    cst.TryStar,
+    cst.Finally,
+    cst.For,  # joins and closes over a list of workers are written as loops
+    cst.Expr,
+    cst.Await,
+    cst.Assign,
+    cst.AugAssign,
+    cst.AnnAssign,
+    cst.Call,
+    cst.Arg,
+    cst.Attribute,
+    cst.Return,
+    cst.WithItem,
+    cst.AsName,
+)
+
+
+def branches(site: Site) -> list:
+    """Enclosing ``if`` statements as (if_node, in_body) pairs, innermost last."""
+    chain = list(site.ancestors) + [site.node]
+    out = []
+    for i, node in enumerate(chain[:-1]):
+        if isinstance(node, cst.If):
+            out.append((node, chain[i + 1] is node.body))
+    return out
+
+
+def guarded_by_name(site: Site, name: str) -> bool:
+    """The site runs only under a test about ``name`` (``if _c is None:``, ``if not _c or _c.closed:``),
+    or after an early return guarded by such a test (``if _c is not None: return _c``)."""
+    for if_node, in_body in branches(site):
+        if in_body and name in names_in(if_node.test):
+            return True
+    return _after_guarded_return(site, name)
+
+
+def _after_guarded_return(site: Site, name: str) -> bool:
+    fn = site.function
+    if fn.is_module_scope:
+        return False
+    top = top_statement(site)
+    for stmt in fn.body_statements:
+        if stmt is top:
+            return False
+        if isinstance(stmt, cst.If) and name in names_in(stmt.test) and _ends_with_return(stmt.body):
+            return True
+    return False
+
+
+def _ends_with_return(block) -> bool:
+    body = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    return False
+
+
+def top_statement(site: Site) -> cst.CSTNode:
+    """The statement directly in the function (or module) body that contains the site."""
+    # A function's sites are indexed from its IndentedBlock, module sites from the Module.
+    chain = list(site.ancestors) + [site.node]
+    return chain[1] if len(chain) > 1 else chain[0]
+
+
+def in_finally(site: Site) -> bool:
+    return any(isinstance(node, cst.Finally) for node in site.ancestors)
+
+
+def is_conditional(site: Site, below: Optional[cst.CSTNode] = None) -> bool:
+    """True when the site sits under an if/while/except/match (below ``below``, if given)."""
+    started = below is None
+    for node in site.ancestors:
+        if not started:
+            started = node is below
+            continue
+        if isinstance(node, (cst.If, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.Match,
+                             cst.IfExp, cst.BooleanOperation, cst.Lambda, cst.FunctionDef)):
+            return True
+        if isinstance(node, (cst.CompFor, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            continue
+    return False
+
+
+def _block_path(site: Site) -> list:
+    """(block, statement) pairs from the function body down to the site."""
+    chain = list(site.ancestors) + [site.node]
+    path = []
+    for i, node in enumerate(chain[:-1]):
+        if isinstance(node, (cst.IndentedBlock, cst.Module)):
+            path.append((node, chain[i + 1]))
+    return path
+
+
+def _returns_in(node: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Return):
+            return True
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(current.children)
+    return False
+
+
+def released_on_every_path(creation: Site, releases: Iterable[Site]) -> bool:
+    """Some release runs on every path that leaves the function after the creation:
+    it is in a ``finally``, or it follows the creation unconditionally with no
+    ``return`` in between. Exceptions are not counted as paths (raising is how
+    a failed invocation ends; the catalog judges the normal paths)."""
+    create_path = _block_path(creation)
+    for release in releases:
+        if release.function is not creation.function:
+            continue
+        if in_finally(release):
+            return True
+        release_path = _block_path(release)
+        # The deepest block holding both sites.
+        common = 0
+        while (
+            common < len(create_path)
+            and common < len(release_path)
+            and create_path[common][0] is release_path[common][0]
+            and create_path[common][1] is release_path[common][1]
+        ):
+            common += 1
+        if common >= len(create_path) or common >= len(release_path):
+            continue
+        block, create_stmt = create_path[common]
+        block2, release_stmt = release_path[common]
+        if block is not block2:
+            continue
+        statements = list(block.body)
+        try:
+            ci, ri = statements.index(create_stmt), statements.index(release_stmt)
+        except ValueError:
+            continue
+        if ri <= ci:
+            continue
+        if is_conditional(release, below=block):
+            continue
+        if any(_returns_in(s) for s in statements[ci + 1 : ri]):
+            continue
+        return True
+    return False
+
+
+def is_dropped(site: Site) -> bool:
+    """The call's value is thrown away: it is a whole expression statement."""
+    parent = site.parent
+    return isinstance(parent, cst.Expr)
+
+
+def is_awaited(site: Site) -> bool:
+    parent = site.parent
+    return isinstance(parent, cst.Await)
+
+
+def assigned_name(site: Site) -> Optional[str]:
+    """``x`` in ``x = <call>`` (possibly awaited)."""
+    chain = list(site.ancestors)
+    node = site.node
+    while chain and isinstance(chain[-1], cst.Await):
+        node = chain.pop()
+    if chain and isinstance(chain[-1], (cst.Assign, cst.AnnAssign)):
+        stmt = chain[-1]
+        if stmt.value is node:
+            if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
+                target = stmt.targets[0].target
+            elif isinstance(stmt, cst.AnnAssign):
+                target = stmt.target
+            else:
+                return None
+            if isinstance(target, cst.Name):
+                return target.value
+    return None
+
+
+def with_item_of(site: Site) -> Optional[cst.WithItem]:
+    """The ``with`` item whose context expression is this call."""
+    parent = site.parent
+    if isinstance(parent, cst.WithItem) and parent.item is site.node:
+        return parent
+    return None
+
+
+def loop_variable_over(fn: Function, container: str) -> list:
+    """Names that iterate over ``container`` (``for w in workers`` / ``... for w in workers``)."""
+    out = []
+    for site in fn.loops:
+        node = site.node
+        if isinstance(node.iter, cst.Name) and node.iter.value == container and isinstance(node.target, cst.Name):
+            out.append(node.target.value)
+    return out

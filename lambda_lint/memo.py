@@ -1,0 +1,97 @@
+"""Memo caches in module-level mappings: a look-up of a key, then a store under that key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from .model import Function, ModuleModel, Site
+from .names import is_literal, source_text
+
+_EVICTING_METHODS = frozenset({"pop", "popitem", "clear"})
+
+
+@dataclass
+class MemoStore:
+    mapping: str  # module-level name of the cache
+    key: cst.BaseExpression
+    value: cst.BaseExpression
+
+    @property
+    def literal_key(self) -> bool:
+        return is_literal(self.key)
+
+
+def subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    return target.slice[0].slice.value
+
+
+def memo_store(site: Site) -> Optional[MemoStore]:
+    """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``."""
+    node = site.node
+    if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    if not isinstance(target, cst.Subscript) or not isinstance(target.value, cst.Name):
+        return None
+    key = subscript_key(target)
+    if key is None:
+        return None
+    mapping = target.value.value
+    wanted = source_text(key)
+    for use in site.function.names.get(mapping, ()):
+        if use.node is target.value:
+            continue
+        if _looks_up(use, wanted):
+            return MemoStore(mapping, key, node.value)
+    return None
+
+
+def _looks_up(use: Site, key_text: str) -> bool:
+    parent = use.parent
+    if isinstance(parent, cst.Subscript) and parent.value is use.node:
+        key = subscript_key(parent)
+        return key is not None and source_text(key) == key_text
+    if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value in ("get", "__contains__"):
+        call = use.ancestors[-2] if len(use.ancestors) > 1 else None
+        if isinstance(call, cst.Call) and call.args:
+            return source_text(call.args[0].value) == key_text
+    if isinstance(parent, cst.ComparisonTarget) and isinstance(parent.operator, (cst.In, cst.NotIn)):
+        comparison = use.ancestors[-2] if len(use.ancestors) > 1 else None
+        if isinstance(comparison, cst.Comparison):
+            return source_text(comparison.left) == key_text
+    return False
+
+
+def evicts(model: ModuleModel, mapping: str) -> bool:
+    """Some function of the module removes entries: ``pop``/``popitem``/``clear`` or ``del D[k]``."""
+    for fn in model.all_functions:
+        if _evicts_in(fn, mapping):
+            return True
+    return False
+
+
+def _evicts_in(fn: Function, mapping: str) -> bool:
+    for use in fn.names.get(mapping, ()):
+        parent = use.parent
+        if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value in _EVICTING_METHODS:
+            return True
+        if isinstance(parent, cst.Subscript) and any(isinstance(a, cst.Del) for a in use.ancestors):
+            return True
+    return False
+
+
+def compares_time(fn: Function, value: cst.CSTNode, model: ModuleModel) -> bool:
+    """The stored value carries a timestamp (``(value, time.monotonic())``), i.e. a hand-made TTL."""
+    from .apis import TIME_FUNCTIONS
+
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and model.qualify(node.func) in TIME_FUNCTIONS:
+            return True
+        stack.extend(node.children)
+    return False

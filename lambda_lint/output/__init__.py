@@ -1,0 +1,46 @@
+"""Rendering diagnostics for people (text, concise) and for tools (json, sarif, github)."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from . import github, json_format, sarif, text
+from .text import statistics
+
+FORMATS = ("text", "concise", "json", "sarif", "github")
+
+__all__ = ["FORMATS", "render", "statistics"]
+
+
+def render(
+    diagnostics: list,
+    fmt: str,
+    *,
+    color: bool = False,
+    read_lines: Optional[Callable[[str], Optional[list]]] = None,
+    fixed: int = 0,
+    show_fixes: Optional[list] = None,
+    version: str = "",
+    unsafe_fixes: bool = False,
+) -> str:
+    """The whole report in one format, without a final newline (the caller prints it).
+
+    Diagnostics are rendered in the order given. ``color``, ``read_lines``,
+    ``fixed``, ``show_fixes`` (the diagnostics that ``--fix`` removed) and
+    ``unsafe_fixes`` only concern the human formats; ``version`` only SARIF.
+    """
+    if fmt == "text":
+        return text.render_text(
+            diagnostics, color=color, read_lines=read_lines, fixed=fixed,
+            show_fixes=show_fixes, unsafe_fixes=unsafe_fixes,
+        )
+    if fmt == "concise":
+        return text.render_concise(
+            diagnostics, color=color, fixed=fixed, show_fixes=show_fixes, unsafe_fixes=unsafe_fixes
+        )
+    if fmt == "json":
+        return json_format.render_json(diagnostics)
+    if fmt == "sarif":
+        return sarif.render_sarif(diagnostics, version=version)
+    if fmt == "github":
+        return github.render_github(diagnostics)
+    raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -1,0 +1,88 @@
+"""LAM101 mutable-global-mutated."""
+from ..memo import memo_store
+from ..state import state_writes
+from .base import Rule
+
+
+class MutableGlobalMutated(Rule):
+    code = "LAM101"
+    name = "mutable-global-mutated"
+    summary = "Warm-path code mutates a module-level list, dict, set or other container"
+    what = (
+        "Reports warm-path code that grows or changes a module-level `list`, `dict`, `set`, "
+        "`bytearray`, `deque`, `defaultdict`, `OrderedDict` or `Counter` in place (`append`, "
+        "`extend`, `insert`, `add`, `update`, `setdefault`, `x[k] = v`, `x[k] += v`, `del x[k]`, `x += ...`)."
+    )
+    why = (
+        "Lambda imports the module once per execution environment and then reuses it for every "
+        "warm invocation. A module-level container that the handler appends to keeps everything from "
+        "earlier invocations: it grows until the environment runs out of memory, and data from one "
+        "request shows up in the next one."
+    )
+    example = """\
+_samples = []
+
+def lambda_handler(event, context):
+    started = time.perf_counter()
+    process(event)
+    _samples.append(time.perf_counter() - started)
+"""
+    use_instead = """\
+def lambda_handler(event, context):
+    samples = []
+    started = time.perf_counter()
+    process(event)
+    samples.append(time.perf_counter() - started)
+"""
+    fix_safety = (
+        "No automatic fix: whether the data should live per invocation, be cleared first thing, or "
+        "become a bounded cache is a design decision."
+    )
+    references = (
+        "[Lambda execution environment lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)",
+        "[Best practices: take advantage of execution environment reuse](https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html)",
+    )
+    valid = (
+        """\
+_timings = []
+
+def lambda_handler(event, context):
+    _timings.clear()
+    _timings.append(1)
+    return len(_timings)
+""",
+        """\
+INDEX = {}
+for code in ("DE", "FR"):
+    INDEX[code] = code.lower()
+
+def lambda_handler(event, context):
+    results = []
+    results.append(INDEX.get(event["code"]))
+    return results
+""",
+    )
+    invalid = (
+        """\
+_stats = {"invocations": 0}
+
+def lambda_handler(event, context):
+    _stats["invocations"] += 1  # expect
+    return _stats
+""",
+    )
+
+    def check(self, ctx):
+        for write in state_writes(ctx):
+            if write.kind != "container" or write.binding is None:
+                continue
+            if ctx.is_reset_each_invocation(write.name) or memo_store(write.site) is not None:
+                continue
+            line = ctx.line(write.binding.anchor)
+            yield self.report(
+                write.node,
+                f"module-level {write.binding.container} `{write.name}` (bound on line {line}) is mutated on "
+                "the warm path, so it keeps what earlier invocations put in it",
+                f"Build `{write.name}` inside the handler, or clear it as the handler's first statement; "
+                "if it is a cache, give it a bound (cachetools.LRUCache/TTLCache).",
+            )

@@ -1,0 +1,137 @@
+"""Which values are derived from the handler's ``event`` and ``context`` (LAM103).
+
+Data flows through assignments, subscripts, attributes, calls, f-strings,
+loops, and the parameters of warm-path helpers. A value that depends on the
+event only through control flow (an ``if`` test, a comparison, ``len()``) is
+not derived, and neither are caught exceptions.
+"""
+from __future__ import annotations
+
+from typing import Dict, Set
+
+import libcst as cst
+
+from .model import Function, store_targets
+
+# Calls whose result says something about a value without carrying it.
+_NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "hasattr", "callable", "type", "id"})
+
+
+def _flatten(target) -> list:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out = []
+        for el in target.elements:
+            out.extend(_flatten(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _flatten(target.value)
+    return [target]
+
+
+def derived_names(expr: cst.CSTNode) -> set:
+    """Names whose value flows into ``expr``'s value."""
+    found = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, cst.IfExp):
+            stack.extend((node.body, node.orelse))
+        elif isinstance(node, (cst.Comparison, cst.Lambda)):
+            continue
+        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            continue
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Name) and node.func.value in _NOT_DERIVING_CALLS:
+                continue
+            stack.append(node.func)
+            stack.extend(a.value for a in node.args)
+        elif isinstance(node, cst.Arg):
+            stack.append(node.value)
+        else:
+            stack.extend(node.children)
+    return found
+
+
+class Taint:
+    """Event-derived local names per warm function, to a fixpoint across calls."""
+
+    def __init__(self, project):
+        self.project = project
+        self.names: Dict[Function, Set[str]] = {}
+        self._run()
+
+    def derived(self, fn: Function, expr: cst.CSTNode) -> bool:
+        tainted = self.names.get(fn)
+        return bool(tainted) and bool(derived_names(expr) & tainted)
+
+    def _run(self) -> None:
+        project = self.project
+        for handler in project.handlers:
+            fn = handler.target
+            if fn is not None:
+                self.names.setdefault(fn, set()).update(fn.params[:2])
+        for _ in range(20):
+            changed = False
+            for fn in list(self.names):
+                changed |= self._propagate_locally(fn)
+                changed |= self._propagate_to_callees(fn)
+            if not changed:
+                break
+
+    def _propagate_locally(self, fn: Function) -> bool:
+        tainted = self.names[fn]
+        before = len(tainted)
+        for _ in range(3):  # loops carry taint backwards; three rounds settle real code
+            for site in fn.stores:
+                node = site.node
+                value = getattr(node, "value", None)
+                if value is None or not (derived_names(value) & tainted):
+                    continue
+                for target in store_targets(node):
+                    for t in _flatten(target):
+                        if isinstance(t, cst.Name):
+                            tainted.add(t.value)
+            for site in fn.loops:
+                if derived_names(site.node.iter) & tainted:
+                    for t in _flatten(site.node.target):
+                        if isinstance(t, cst.Name):
+                            tainted.add(t.value)
+            for site in fn.withs:
+                for item in site.node.items:
+                    if item.asname is not None and derived_names(item.item) & tainted:
+                        for t in _flatten(item.asname.name):
+                            if isinstance(t, cst.Name):
+                                tainted.add(t.value)
+        return len(tainted) != before
+
+    def _propagate_to_callees(self, fn: Function) -> bool:
+        tainted = self.names[fn]
+        changed = False
+        for site in fn.calls:
+            call = site.node
+            args = [a for a in call.args if derived_names(a.value) & tainted]
+            if not args:
+                continue
+            target = self.project.resolve_expr(fn, call.func)
+            if not isinstance(target, Function):
+                continue
+            params = target.params
+            offset = 1 if target.cls is not None and params and params[0] in ("self", "cls") else 0
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            callee_taint = self.names.setdefault(target, set())
+            before = len(callee_taint)
+            for arg in args:
+                if arg.keyword is not None:
+                    callee_taint.add(arg.keyword.value)
+                elif arg.star:
+                    callee_taint.update(params[offset:])
+                elif arg in positional:
+                    index = positional.index(arg) + offset
+                    if index < len(params):
+                        callee_taint.add(params[index])
+            changed |= len(callee_taint) != before
+        return changed
