@@ -25,6 +25,17 @@ class ProjectAnalysis:
         return Taint(self.project)
 
     @cached_property
+    def call_sites(self) -> dict:
+        """Warm-path call sites of each project function: {Function: [Site, ...]}."""
+        sites: dict = {}
+        for fn in self.project.warm:
+            for site in fn.calls:
+                target = self.project.resolve_expr(fn, site.node.func)
+                if isinstance(target, Function):
+                    sites.setdefault(target, []).append(site)
+        return sites
+
+    @cached_property
     def reset_containers(self) -> set:
         """(module path, name) of containers a handler clears first thing, every invocation."""
         out = set()

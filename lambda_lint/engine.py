@@ -78,12 +78,15 @@ def check(paths: List[str], config=None, options: Optional[Options] = None) -> C
     enabled |= {"LAM001", "LAM002"} if options.enabled is None else set()
     rules = [rule() for rule in ALL_RULES if rule.code in enabled]
 
+    fixes_for = _fix_provider()
     pending = []  # (model, rule, report)
     for model in _modules_to_check(project, checked):
         ctx = Context(project, model, analysis, config)
         for rule in rules:
             try:
                 for report in rule.check(ctx):
+                    if report.fix is None and fixes_for is not None:
+                        report.fix = fixes_for(rule.code, ctx, report)
                     pending.append((model, rule, report))
             except Exception as exc:  # a bug of ours must not hide the other findings
                 result.internal_errors.append(
@@ -113,6 +116,14 @@ def check(paths: List[str], config=None, options: Optional[Options] = None) -> C
             )
     result.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
     return result
+
+
+def _fix_provider():
+    try:
+        from .fixes import fix_for
+    except ImportError:
+        return None
+    return fix_for
 
 
 def _declared_handlers(project: Project, config, excluded, result: CheckResult) -> set:

@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 import libcst as cst
 
 from .model import Function, Site
-from .names import names_in
+from .names import dotted, names_in
 
 # Nodes a statement can sit under without being conditional.
 _UNCONDITIONAL = (
@@ -212,3 +212,53 @@ def loop_variable_over(fn: Function, container: str) -> list:
         if isinstance(node.iter, cst.Name) and node.iter.value == container and isinstance(node.target, cst.Name):
             out.append(node.target.value)
     return out
+
+
+def assignment_target(site: Site) -> Optional[cst.CSTNode]:
+    """The single target of the assignment whose value contains the site (``self.c`` in ``self.c = X().y``)."""
+    for node in reversed(site.ancestors):
+        if isinstance(node, cst.Assign):
+            return node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(node, cst.AnnAssign):
+            return node.target
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            return None
+    return None
+
+
+def lazily_stored(site: Site) -> bool:
+    """The value is stored only while the holder is missing: ``if _c is None: _c = X()``,
+    ``if self._c is None: self._c = X()``, ``if key not in _clients: _clients[key] = X()``."""
+    target = assignment_target(site)
+    if target is None:
+        return False
+    if isinstance(target, cst.Subscript):
+        from .names import root_name
+
+        name = root_name(target)
+        return name is not None and guarded_by_name(site, name)
+    key = dotted(target)
+    if key is None:
+        return False
+    if "." not in key:
+        return guarded_by_name(site, key)
+    for if_node, in_body in branches(site):
+        if in_body and key in _dotted_names_in(if_node.test):
+            return True
+    return False
+
+
+def _dotted_names_in(expr: cst.CSTNode) -> set:
+    found = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            name = dotted(node)
+            if name is not None:
+                found.add(name)
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif not isinstance(node, cst.Name):
+            stack.extend(node.children)
+    return found

@@ -44,7 +44,7 @@ def rule_descriptor(code: str, name: str) -> dict:
     except KeyError:
         # A code with no documentation (a plugin, a test double): still describe it.
         return {"id": code, "name": name, "defaultConfiguration": {"level": level_for(code)}}
-    descriptor = {
+    return {
         "id": code,
         "name": rule_cls.name or name,
         "shortDescription": {"text": " ".join(rule_cls.summary.split()) or rule_cls.name or code},
@@ -53,7 +53,6 @@ def rule_descriptor(code: str, name: str) -> dict:
         "helpUri": help_uri(code),
         "defaultConfiguration": {"level": level_for(code), "enabled": bool(rule_cls.default_enabled)},
     }
-    return descriptor
 
 
 def sarif_fix(diagnostic) -> dict:

@@ -70,7 +70,6 @@ def lambda_handler(event, context):
                     f"`{fn.name}` has a mutable default `{param.name.value}={_short(param.default)}`, created once "
                     "and shared by every warm invocation",
                     f"Default `{param.name.value}` to None and create the {container} inside the function.",
-                    fix=_fix(ctx, fn, param),
                 )
 
 
@@ -80,10 +79,3 @@ def _short(node) -> str:
     text = source_text(node)
     return text if len(text) <= 30 else text[:27] + "..."
 
-
-def _fix(ctx, fn, param):
-    try:
-        from ..fixes import mutable_default_fix
-    except ImportError:
-        return None
-    return mutable_default_fix(ctx, fn, param)

@@ -1,0 +1,75 @@
+"""Handlers declared by infrastructure files, found the way the Lambda service finds them.
+
+``discover(root)`` walks the checked folder once, picks candidate files by
+name, drops those without a source's marker text, and only then parses:
+
+=============  ==============================================  ====================
+source         files                                            module
+=============  ==============================================  ====================
+sam            ``AWS::Serverless::Function`` in YAML/JSON       ``sam.py``
+cloudformation ``AWS::Lambda::Function`` in YAML/JSON           ``sam.py``
+serverless     ``serverless.yml`` / ``.yaml`` / ``.json``       ``serverless.py``
+cdk            Python CDK apps, TypeScript stacks in CDK apps   ``cdk.py``, ``cdk_typescript.py``
+terraform      ``.tf`` (``aws_lambda_function``, lambda modules) ``terraform.py``
+chalice        ``app = Chalice(...)`` decorated functions       ``chalice.py``
+docker         Dockerfiles on a Lambda Python base image        ``docker.py``
+asgi           ``Mangum(app)`` / ``make_lambda_handler(app)``   ``asgi.py``
+=============  ==============================================  ====================
+
+Handler strings are resolved against their code root (``common.py``). A code
+root or module outside ``root`` gives a warning and no handler. A handler whose
+file or function is missing is returned (``module_file`` is None when the file
+is missing) so that the caller reports LAM002. Nothing here raises for a bad
+file: problems become one-line ``path:line: message`` warnings. Analysed code
+is never imported or run.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Optional, Sequence
+
+from ..sources import ParseFailure, read_bytes
+from . import asgi, cdk, cdk_typescript, chalice, docker, sam, serverless, terraform
+from .common import Collector, DeclaredHandler, Discovery
+from .walk import find_candidates
+
+__all__ = ["DeclaredHandler", "Discovery", "discover"]
+
+# A CloudFormation template is at most 1 MB (SAM source templates a little
+# more); anything far larger is data, not infrastructure.
+MAX_INFRASTRUCTURE_BYTES = 8 * 1024 * 1024
+
+
+def discover(root: str, is_excluded: Callable[[str], bool] = lambda p: False) -> Discovery:
+    root = os.path.normpath(os.path.abspath(root))
+    collector = Collector(root, is_excluded)
+    candidates = find_candidates(root, is_excluded)
+
+    def read(path: str, markers: Sequence[bytes]) -> Optional[bytes]:
+        """The file's bytes when they contain one of ``markers``; None otherwise.
+
+        Unreadable Python files are left to the checker (LAM001); unreadable
+        infrastructure files get a warning here.
+        """
+        data = read_bytes(path)
+        if isinstance(data, ParseFailure):
+            if not path.endswith((".py", ".ts")):
+                collector.warn(path, data.line, f"cannot read infrastructure file: {data.reason}")
+            return None
+        if len(data) > MAX_INFRASTRUCTURE_BYTES and not path.endswith(".py"):
+            if any(marker in data[:65536] for marker in markers):
+                collector.warn(path, 1, "file is too large to read as infrastructure; not analysed")
+            return None
+        return data if any(marker in data for marker in markers) else None
+
+    sam.scan(candidates.templates, collector, read)
+    serverless.scan(candidates.serverless, collector, read)
+    cdk.scan(candidates.python, collector, read, candidates.cdk_apps)
+    cdk_typescript.scan(candidates.typescript, collector, read, candidates.cdk_apps)
+    terraform.scan(candidates.terraform, collector, read)
+    chalice.scan(candidates.python, collector, read)
+    docker.scan(candidates.dockerfiles, collector, read)
+    asgi.scan(candidates.python, collector, read)
+
+    handlers = sorted(collector.handlers, key=lambda h: (h.declared_in, h.declared_line, h.function))
+    return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=collector.warnings)

@@ -1,0 +1,64 @@
+"""Web apps behind a Lambda adapter: ``handler = Mangum(app)`` (ASGI) and
+``handler = apig_wsgi.make_lambda_handler(app)`` (WSGI).
+
+The adapter is the handler the runtime calls; it dispatches to the app's route
+functions on every invocation, so those are what the warm path starts from.
+Routes are read from the module that builds the adapter: FastAPI/Starlette
+``@app.get/post/put/delete/patch/options/head/trace/api_route/route/websocket``,
+the same on ``APIRouter`` objects created in that module, and Flask
+``@app.route``/``@app.get``... (also Flask ``Blueprint`` objects of the module).
+Routers imported from other modules are not followed.
+
+The adapter wraps a named app (``Mangum(app)``); when it wraps something else
+(``Mangum(create_app())``) every app of the module is used. Only the module
+itself is covered: its folder may hold other functions' code.
+"""
+from __future__ import annotations
+
+from typing import List
+
+import libcst as cst
+
+from ..names import keyword_arg, positional_args
+from ..positions import Positions
+from .common import Collector
+from .pycode import ImportNames, decorator_method, module_level_call_assignments, module_level_functions, parse_python
+
+MARKERS = (b"Mangum(", b"make_lambda_handler(")
+ADAPTERS = {"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"}
+APPS = {"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask", "quart.Quart"}
+ROUTERS = {"fastapi.APIRouter", "fastapi.routing.APIRouter", "flask.Blueprint"}
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "delete", "patch", "options", "head", "trace", "api_route", "route", "websocket", "websocket_route"}
+)
+
+
+def scan(paths: List[str], collector: Collector, read) -> None:
+    for path in paths:
+        data = read(path, MARKERS)
+        if data is None:
+            continue
+        module = parse_python(data)
+        if module is None:
+            continue
+        imports = ImportNames(module)
+        assignments = list(module_level_call_assignments(module))
+        adapters = [call for _, call in assignments if imports.refers_to(call.func, ADAPTERS)]
+        if not adapters:
+            continue
+        apps = {name for name, call in assignments if imports.refers_to(call.func, APPS)}
+        routers = {name for name, call in assignments if imports.refers_to(call.func, ROUTERS)}
+        wrapped = set()
+        for adapter in adapters:
+            argument = keyword_arg(adapter, "app")
+            values = [argument.value] if argument is not None else positional_args(adapter)[:1]
+            names = [v.value for v in values if isinstance(v, cst.Name)]
+            wrapped.update(names if names else apps)
+        targets = wrapped | routers
+        positions = Positions(module)
+        for function in module_level_functions(module):
+            for decorator in function.decorators:
+                method = decorator_method(decorator)
+                if method and method[0] in targets and method[1] in ROUTE_DECORATORS:
+                    collector.add_function(path, function.name.value, "asgi", positions.line_of(decorator), [path])
+                    break
