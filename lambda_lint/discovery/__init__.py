@@ -62,14 +62,27 @@ def discover(root: str, is_excluded: Callable[[str], bool] = lambda p: False) ->
             return None
         return data if any(marker in data for marker in markers) else None
 
+    # Python files are many: read each once, keep the few with any reader's marker.
+    python_markers = cdk.MARKERS + chalice.MARKERS + asgi.MARKERS
+    python_sources = {}
+    for path in candidates.python:
+        data = read(path, python_markers)
+        if data is not None:
+            python_sources[path] = data
+
+    def read_python(path: str, markers: Sequence[bytes]) -> Optional[bytes]:
+        data = python_sources.get(path)
+        return data if data is not None and any(marker in data for marker in markers) else None
+
+    python_paths = list(python_sources)
     sam.scan(candidates.templates, collector, read)
     serverless.scan(candidates.serverless, collector, read)
-    cdk.scan(candidates.python, collector, read, candidates.cdk_apps)
+    cdk.scan(python_paths, collector, read_python, candidates.cdk_apps)
     cdk_typescript.scan(candidates.typescript, collector, read, candidates.cdk_apps)
     terraform.scan(candidates.terraform, collector, read)
-    chalice.scan(candidates.python, collector, read)
+    chalice.scan(python_paths, collector, read_python)
     docker.scan(candidates.dockerfiles, collector, read)
-    asgi.scan(candidates.python, collector, read)
+    asgi.scan(python_paths, collector, read_python)
 
     handlers = sorted(collector.handlers, key=lambda h: (h.declared_in, h.declared_line, h.function))
     return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=collector.warnings)
