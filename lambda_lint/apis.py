@@ -179,3 +179,20 @@ TIME_FUNCTIONS = frozenset(
     {"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
      "datetime.datetime.utcnow", "datetime.now", "datetime.utcnow"}
 )
+
+# LAM301 / LAM304: where an event loop comes from (``loop.create_task``, ``loop.run_in_executor``).
+EVENT_LOOP_GETTERS = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop",
+     "asyncio.events.get_running_loop", "asyncio.events.get_event_loop"}
+)
+# LAM301: structured concurrency; the ``async with`` exit waits for every task created in it.
+TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
+TASK_FINISHING_METHODS = frozenset({"result", "exception", "cancel"})
+# LAM303: what waits for a started thread (``cancel`` only stops a Timer that has not fired).
+THREAD_JOIN_METHODS = frozenset({"join"})
+TIMER_CONSTRUCTORS = frozenset({"threading.Timer"})
+# LAM304
+EXECUTOR_SUBMIT_METHODS = frozenset({"submit"})
+LOOP_EXECUTOR_METHODS = frozenset({"run_in_executor"})
+# LAM305: ``multiprocessing.get_context(...).Pool()`` builds the same primitives.
+MULTIPROCESSING_CONTEXTS = frozenset({"multiprocessing.get_context"})

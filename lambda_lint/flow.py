@@ -262,3 +262,172 @@ def _dotted_names_in(expr: cst.CSTNode) -> set:
         elif not isinstance(node, cst.Name):
             stack.extend(node.children)
     return found
+
+
+# -- where a value goes (LAM301, LAM303, LAM304) ---------------------------------
+
+def _carries_value(node: cst.CSTNode, child: cst.CSTNode) -> bool:
+    """``node`` only carries ``child``'s value along: a display, a comprehension element,
+    ``*``-unpacking, a conditional expression, subscripting a collection."""
+    if isinstance(node, (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.Dict,
+                         cst.DictElement, cst.StarredDictElement, cst.BooleanOperation)):
+        return True
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return child is node.elt
+    if isinstance(node, cst.DictComp):
+        return child is node.key or child is node.value
+    if isinstance(node, cst.IfExp):
+        return child is node.body or child is node.orelse
+    if isinstance(node, cst.Subscript):
+        return child is node.value
+    return False
+
+
+def value_use(site: Site) -> tuple:
+    """Where the value of ``site.node`` goes, looking through displays, comprehension
+    elements, ``*`` unpacking and ``a if c else b``. Returns ``(kind, node)``:
+
+    - ``dropped``: an expression statement (node: the Expr)
+    - ``awaited``: ``await value`` (node: the Await)
+    - ``returned``: ``return value`` / ``yield value`` (node: the Return or Yield)
+    - ``argument``: passed to a call (node: the Call)
+    - ``assigned``: the value of an assignment or ``:=`` (node: the statement)
+    - ``method``: ``value.m(...)`` (node: the Call of the method)
+    - ``attribute``: ``value.a`` not called (node: the Attribute)
+    - ``iterated``: the iterable of a ``for`` or comprehension (node: the For/CompFor)
+    - ``other``: anything else (a test, a comparison, an f-string...)
+    """
+    chain = list(site.ancestors)
+    child = site.node
+    for i in range(len(chain) - 1, -1, -1):
+        node = chain[i]
+        if _carries_value(node, child):
+            child = node
+            continue
+        if isinstance(node, cst.Expr):
+            return ("dropped", node)
+        if isinstance(node, cst.Await):
+            return ("awaited", node)
+        if isinstance(node, (cst.Return, cst.Yield)):
+            return ("returned", node)
+        if isinstance(node, cst.Arg):
+            call = chain[i - 1] if i > 0 else None
+            return ("argument", call) if isinstance(call, cst.Call) else ("other", node)
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+            return ("assigned", node) if child is node.value else ("other", node)
+        if isinstance(node, cst.Attribute) and child is node.value:
+            call = chain[i - 1] if i > 0 else None
+            if isinstance(call, cst.Call) and call.func is node:
+                return ("method", call)
+            return ("attribute", node)
+        if isinstance(node, (cst.For, cst.CompFor)) and child is node.iter:
+            return ("iterated", node)
+        return ("other", node)
+    return ("other", None)
+
+
+# Calls that look at a value without keeping it or waiting for it.
+_LOOKING_CALLS = frozenset({"print", "len", "repr", "str", "id", "type", "isinstance", "bool", "hash", "format"})
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+_COLLECTING_METHODS = frozenset({"append", "add", "extend", "insert", "appendleft"})
+
+
+def only_looks_at(call: cst.Call) -> bool:
+    """A call that reads its arguments and keeps nothing: ``print``, ``len``, ``logger.info``..."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in _LOOKING_CALLS
+    return isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS
+
+
+def collected_into(call: cst.Call) -> Optional[str]:
+    """``tasks`` for ``tasks.append(value)`` / ``tasks.add(value)`` on a plain name."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _COLLECTING_METHODS and isinstance(func.value, cst.Name):
+        return func.value.value
+    return None
+
+
+def _is_binding_occurrence(site: Site) -> bool:
+    """The Name is a target being bound (``x = ``, ``for x in``, ``as x``, ``a, x = ``), not a read."""
+    child = site.node
+    for node in reversed(site.ancestors):
+        if isinstance(node, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            child = node
+            continue
+        if isinstance(node, cst.AssignTarget):
+            return node.target is child
+        if isinstance(node, (cst.For, cst.CompFor, cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+            return node.target is child
+        if isinstance(node, cst.AsName):
+            return node.name is child
+        return False
+    return False
+
+
+def kept_value_handled(fn: Function, name: str, local_names: set, finishing_methods: Iterable[str],
+                       _seen: Optional[set] = None) -> bool:
+    """Whether a value kept in the local ``name`` of ``fn`` is waited for or handed on:
+    awaited, returned or yielded, passed to a call that is not merely looking at it
+    (``gather``, ``wait``, ``as_completed``, any helper), given a finishing method
+    (``result()``...), or stored somewhere this function does not own. Collections
+    (``tasks.append(t)``), aliases and loop variables over it are followed. Reads that
+    only look (logging, ``len``, comparisons, ``add_done_callback``) do not count."""
+    seen = _seen if _seen is not None else set()
+    if name in seen:
+        return False
+    seen.add(name)
+    if name not in local_names:
+        return True  # not ours to judge: a global, a closure variable
+    if _read_in_nested(fn, name):
+        return True
+    finishing = frozenset(finishing_methods)
+    for read in fn.names.get(name, ()):
+        if _is_binding_occurrence(read):
+            continue
+        kind, node = value_use(read)
+        if kind in ("awaited", "returned"):
+            return True
+        if kind == "argument":
+            holder = collected_into(node)
+            if holder is not None:
+                if kept_value_handled(fn, holder, local_names, finishing, seen):
+                    return True
+                continue
+            if only_looks_at(node):
+                continue
+            return True
+        if kind == "assigned":
+            targets = store_targets_of(node)
+            if len(targets) == 1 and isinstance(targets[0], cst.Name):
+                if kept_value_handled(fn, targets[0].value, local_names, finishing, seen):
+                    return True
+                continue
+            return True
+        if kind == "method":
+            if node.func.attr.value in finishing:
+                return True
+            continue
+        if kind == "iterated":
+            target = node.target
+            if isinstance(target, cst.Name):
+                if kept_value_handled(fn, target.value, local_names | {target.value}, finishing, seen):
+                    return True
+                continue
+            return True
+    return False
+
+
+def store_targets_of(node: cst.CSTNode) -> list:
+    if isinstance(node, cst.NamedExpr):
+        return [node.target]
+    from .model import store_targets
+
+    return store_targets(node)
+
+
+def _read_in_nested(fn: Function, name: str) -> bool:
+    for inner in fn.nested.values():
+        if name in inner.names or _read_in_nested(inner, name):
+            return True
+    return False

@@ -95,3 +95,59 @@ def compares_time(fn: Function, value: cst.CSTNode, model: ModuleModel) -> bool:
             return True
         stack.extend(node.children)
     return False
+
+
+# -- added for LAM401/LAM403 -------------------------------------------------------------
+
+MEMO_MAPPINGS = frozenset({"dict", "defaultdict", "OrderedDict"})
+
+
+def rebound(model: ModuleModel, mapping: str) -> bool:
+    """Some function replaces the whole mapping (``global D; D = {}``), which empties it."""
+    from .model import store_targets
+
+    for fn in model.all_functions:
+        if mapping not in fn.global_names:
+            continue
+        for site in fn.stores:
+            if isinstance(site.node, cst.AugAssign):
+                continue
+            for target in store_targets(site.node):
+                if isinstance(target, cst.Name) and target.value == mapping:
+                    return True
+    return False
+
+
+def stamped(fn: Function, value: cst.CSTNode, model: ModuleModel) -> bool:
+    """:func:`compares_time`, also through the local names the stored value is built from
+    (``entry = (body, now)`` with ``now = time.time()``)."""
+    from .model import store_targets
+    from .names import names_in
+
+    seen = set()
+    todo = [value]
+    while todo:
+        expr = todo.pop()
+        if compares_time(fn, expr, model):
+            return True
+        for name in names_in(expr) - seen:
+            seen.add(name)
+            for site in fn.stores:
+                node = site.node
+                if isinstance(node, cst.AugAssign) or getattr(node, "value", None) is None:
+                    continue
+                if any(isinstance(t, cst.Name) and t.value == name for t in _flat_targets(store_targets(node))):
+                    todo.append(node.value)
+    return False
+
+
+def _flat_targets(targets: list) -> list:
+    out = []
+    for target in targets:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            out.extend(_flat_targets([e.value for e in target.elements]))
+        elif isinstance(target, cst.StarredElement):
+            out.extend(_flat_targets([target.value]))
+        else:
+            out.append(target)
+    return out

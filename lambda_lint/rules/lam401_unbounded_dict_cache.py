@@ -1,0 +1,150 @@
+"""LAM401 unbounded-dict-cache."""
+import libcst as cst
+
+from ..memo import MEMO_MAPPINGS, evicts, memo_store, rebound
+from ..names import source_text
+from .base import Rule
+
+
+class UnboundedDictCache(Rule):
+    code = "LAM401"
+    name = "unbounded-dict-cache"
+    summary = "A module-level dict is used as a memo cache that nothing ever evicts"
+    what = (
+        "Reports the store into a module-level `dict` (or `defaultdict`, `OrderedDict`) that warm-path code "
+        "uses as a memo: it looks a key up (`key in cache`, `cache.get(key)`, `cache[key]`) and then stores "
+        "under that same key, the keys are not literal constants, and no code of the module ever evicts an "
+        "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict)."
+    )
+    why = (
+        "The module is imported once per execution environment, which then serves thousands of warm "
+        "invocations. A memo dict keyed by user ids, SKUs or addresses gains an entry for every new key and "
+        "never loses one, so the environment's memory grows until the function is killed for exceeding its "
+        "memory limit, and stale data is served for the environment's whole life."
+    )
+    example = """\
+_profiles = {}
+
+def _profile(user_id):
+    if user_id in _profiles:
+        return _profiles[user_id]
+    item = users.get_item(Key={"user_id": user_id}).get("Item", {})
+    _profiles[user_id] = item
+    return item
+"""
+    use_instead = """\
+from cachetools import TTLCache
+
+_profiles = TTLCache(maxsize=1024, ttl=300)
+
+def _profile(user_id):
+    if user_id in _profiles:
+        return _profiles[user_id]
+    item = users.get_item(Key={"user_id": user_id}).get("Item", {})
+    _profiles[user_id] = item
+    return item
+"""
+    fix_safety = (
+        "No automatic fix: the right bound (a size limit, a TTL, or both) depends on the data and on the "
+        "function's memory size."
+    )
+    references = (
+        "[cachetools: LRUCache and TTLCache](https://cachetools.readthedocs.io/en/stable/)",
+        "[Lambda execution environment lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)",
+    )
+    valid = (
+        """\
+import cachetools
+
+_templates = cachetools.LRUCache(maxsize=128)
+
+def template(name):
+    if name not in _templates:
+        _templates[name] = load(name)
+    return _templates[name]
+
+def lambda_handler(event, context):
+    return template(event["template"])
+""",
+        """\
+_schemas = {}
+
+def schema(name):
+    if name in _schemas:
+        return _schemas[name]
+    if len(_schemas) >= 32:
+        _schemas.clear()
+    _schemas[name] = load(name)
+    return _schemas[name]
+
+def lambda_handler(event, context):
+    return schema(event["type"])
+""",
+        """\
+_settings = {}
+
+def lambda_handler(event, context):
+    if "flags" not in _settings:
+        _settings["flags"] = load("flags")
+    return _settings["flags"]
+""",
+    )
+    invalid = (
+        """\
+_rates = {}
+
+def rate(base, quote):
+    key = (base, quote)
+    cached = _rates.get(key)
+    if cached is None:
+        cached = fetch_rate(base, quote)
+        _rates[key] = cached  # expect
+    return cached
+
+def lambda_handler(event, context):
+    return rate(event["currency"], "EUR")
+""",
+    )
+
+    def check(self, ctx):
+        for fn in ctx.warm_functions:
+            for site in fn.stores:
+                memo = memo_store(site)
+                if memo is None:
+                    continue
+                binding = ctx.container(fn, memo.mapping)
+                if binding is None or binding.container not in MEMO_MAPPINGS:
+                    continue
+                if _fixed_key(ctx, fn, memo.key):
+                    continue
+                if evicts(ctx.model, memo.mapping) or rebound(ctx.model, memo.mapping):
+                    continue
+                if ctx.is_reset_each_invocation(memo.mapping):
+                    continue
+                line = ctx.line(binding.anchor)
+                key = _short(memo.key)
+                yield self.report(
+                    site.node,
+                    f"module-level {binding.container} `{memo.mapping}` (bound on line {line}) is a memo cache "
+                    f"keyed by `{key}` that nothing ever evicts, so it gains an entry for every new key for the "
+                    "life of the execution environment",
+                    f"Bound `{memo.mapping}`: use cachetools.LRUCache(maxsize=...) or TTLCache(maxsize=..., ttl=...), "
+                    "or evict entries when it reaches a size limit.",
+                )
+
+
+def _fixed_key(ctx, fn, key) -> bool:
+    """A literal key, or a module-level constant name (``_settings[FLAGS_KEY]``)."""
+    from ..names import is_literal
+
+    if is_literal(key):
+        return True
+    if isinstance(key, cst.Name):
+        binding = ctx.module_binding(fn, key.value)
+        return binding is not None and binding.kind == "constant" and key.value not in fn.global_names
+    return False
+
+
+def _short(node) -> str:
+    text = source_text(node)
+    return text if len(text) <= 30 else text[:27] + "..."
