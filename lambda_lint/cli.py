@@ -95,7 +95,14 @@ def _load_config(args, paths):
 
 
 def _enabled(args, config) -> set:
+    from .config import code_problem
     from .selection import enabled_codes
+
+    for option in ("select", "extend_select", "ignore"):
+        for code in getattr(args, option) or ():
+            problem = code_problem(code)
+            if problem:
+                raise ConfigError(f"--{option.replace('_', '-')}: {problem}")
 
     return enabled_codes(
         ALL_CODES,
