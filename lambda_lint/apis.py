@@ -196,3 +196,42 @@ EXECUTOR_SUBMIT_METHODS = frozenset({"submit"})
 LOOP_EXECUTOR_METHODS = frozenset({"run_in_executor"})
 # LAM305: ``multiprocessing.get_context(...).Pool()`` builds the same primitives.
 MULTIPROCESSING_CONTEXTS = frozenset({"multiprocessing.get_context"})
+
+# LAM403: more remote sources, and how cached remote values are recognised.
+REMOTE_FUNCTIONS_MORE = frozenset(
+    {"requests.request", "requests.head", "httpx.request", "urllib.request.urlretrieve", "urllib3.request"}
+)
+POWERTOOLS_PARAMETERS = "aws_lambda_powertools.utilities.parameters"
+POWERTOOLS_FETCHERS = frozenset(
+    {"get_parameter", "get_parameters", "get_parameters_by_name", "get_secret", "get_secrets_by_name",
+     "get_app_config"}
+)
+# Methods of a client/resource/table/session/cursor that return remote data.
+REMOTE_METHOD_PREFIXES = (
+    "get_", "list_", "describe_", "batch_get", "query", "scan", "select", "fetch", "search", "lookup",
+    "retrieve", "read", "invoke", "assume_role", "execute_statement", "hget", "hmget", "mget", "smembers",
+    "lrange", "zrange",
+)
+REMOTE_METHODS = frozenset({"get", "post", "request"})
+# Look-ups whose answer never changes for a deployed function, and local helpers of clients.
+NOT_REMOTE_METHODS = frozenset(
+    {"get_paginator", "get_waiter", "get_queue_url", "get_caller_identity", "get_bucket_location",
+     "get_available_resources", "get_available_subresources"}
+)
+# Calls on a client/resource/connection that give another handle, not data.
+HANDLE_METHODS = frozenset(
+    {"Table", "Bucket", "Object", "Queue", "Topic", "Subscription", "client", "resource", "cursor",
+     "Session", "session", "pipeline", "connect", "acquire", "getconn", "collection", "database",
+     "get_database", "get_collection"}
+)
+# cachetools caches: those with an expiry, and the rest.
+CACHETOOLS_TTL = frozenset({"cachetools.TTLCache", "cachetools.TLRUCache", "cachetools.func.ttl_cache"})
+CACHETOOLS_NO_TTL = frozenset(
+    {"cachetools.Cache", "cachetools.LRUCache", "cachetools.LFUCache", "cachetools.RRCache",
+     "cachetools.FIFOCache", "cachetools.MRUCache"}
+)
+CACHETOOLS_DECORATORS = frozenset({"cachetools.cached"})
+CACHETOOLS_FUNC_NO_TTL = frozenset(
+    {"cachetools.func.lru_cache", "cachetools.func.lfu_cache", "cachetools.func.fifo_cache",
+     "cachetools.func.rr_cache", "cachetools.func.mru_cache"}
+)

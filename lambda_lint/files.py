@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from typing import Iterable, List, Tuple
 
 # Folders that never hold the project's own Lambda code (or hold copies of it:
@@ -24,25 +25,33 @@ class Excluder:
         self.patterns = [p.rstrip("/") for p in patterns if p.strip()]
         if use_gitignore:
             self.patterns += _gitignore_patterns(os.path.join(self.root, ".gitignore"))
+        # Every pattern compiled once into two regexes: one over the relative path,
+        # one over the base name (unanchored patterns without a "/").
+        path_parts, name_parts = [], []
+        for pattern in self.patterns:
+            anchored = pattern.startswith("/")
+            pat = pattern.lstrip("/")
+            path_parts += [fnmatch.translate(pat), fnmatch.translate(pat + "/*")]
+            if not anchored:
+                path_parts.append(fnmatch.translate("*/" + pat))
+                if "/" not in pat:
+                    name_parts.append(fnmatch.translate(pat))
+        self._path_re = re.compile("|".join(f"(?:{p})" for p in path_parts)) if path_parts else None
+        self._name_re = re.compile("|".join(f"(?:{p})" for p in name_parts)) if name_parts else None
 
     def __call__(self, path: str) -> bool:
         path = os.path.abspath(path)
         name = os.path.basename(path)
         if name in SKIPPED_DIRS and os.path.isdir(path):
             return True
+        if self._name_re is not None and self._name_re.match(name):
+            return True
+        if self._path_re is None:
+            return False
         rel = os.path.relpath(path, self.root).replace(os.sep, "/")
         if rel.startswith(".."):
             rel = path.replace(os.sep, "/")
-        for pattern in self.patterns:
-            anchored = pattern.startswith("/")
-            pat = pattern.lstrip("/")
-            if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat + "/*"):
-                return True
-            if not anchored and "/" not in pat and fnmatch.fnmatch(name, pat):
-                return True
-            if not anchored and fnmatch.fnmatch(rel, "*/" + pat):
-                return True
-        return False
+        return self._path_re.match(rel) is not None
 
 
 def _gitignore_patterns(path: str) -> List[str]:

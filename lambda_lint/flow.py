@@ -431,3 +431,85 @@ def _read_in_nested(fn: Function, name: str) -> bool:
         if name in inner.names or _read_in_nested(inner, name):
             return True
     return False
+
+
+def _order(a: Site, b: Site) -> Optional[int]:
+    """-1 when ``a`` runs before ``b`` in the same sequence of statements, 1 when after,
+    None when they sit in different branches (or one contains the other)."""
+    pa, pb = _block_path(a), _block_path(b)
+    k = 0
+    while k < len(pa) and k < len(pb) and pa[k][0] is pb[k][0] and pa[k][1] is pb[k][1]:
+        k += 1
+    if k >= len(pa) or k >= len(pb) or pa[k][0] is not pb[k][0]:
+        return None
+    statements = list(pa[k][0].body)
+    try:
+        ia, ib = statements.index(pa[k][1]), statements.index(pb[k][1])
+    except ValueError:
+        return None
+    return -1 if ia < ib else 1
+
+
+def _dominates(release: Site, exit_site: Site) -> bool:
+    """``release`` runs on every path that reaches ``exit_site``: it comes first in a block that
+    holds both, and nothing between that block and the release is conditional."""
+    pr, pe = _block_path(release), _block_path(exit_site)
+    k = 0
+    while k < len(pr) and k < len(pe) and pr[k][0] is pe[k][0] and pr[k][1] is pe[k][1]:
+        k += 1
+    if k >= len(pr) or k >= len(pe) or pr[k][0] is not pe[k][0]:
+        return False
+    block = pr[k][0]
+    statements = list(block.body)
+    try:
+        if statements.index(pr[k][1]) >= statements.index(pe[k][1]):
+            return False
+    except ValueError:
+        return False
+    return not is_conditional(release, below=block)
+
+
+def _always_leaves(stmt: cst.CSTNode) -> bool:
+    """The statement ends in ``return``/``raise`` on every branch."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in stmt.body)
+    if isinstance(stmt, cst.If):
+        if stmt.orelse is None:
+            return False
+        other = stmt.orelse
+        other_ok = _always_leaves(other) if isinstance(other, cst.If) else _block_leaves(other.body)
+        return _block_leaves(stmt.body) and other_ok
+    if isinstance(stmt, (cst.With, cst.Try)):
+        return _block_leaves(stmt.body)
+    return False
+
+
+def _block_leaves(block) -> bool:
+    body = list(block.body) if isinstance(block, cst.IndentedBlock) else [block]
+    return bool(body) and _always_leaves(body[-1])
+
+
+def released_before_every_exit(creation: Site, releases: Iterable[Site]) -> bool:
+    """Every ``return`` that can follow the creation, and the end of the function, is reached
+    only through a release (``t.start(); if x: t.join(); return a`` ... ``t.join(); return b``).
+    A release in a ``finally`` covers every exit. Exceptions are not counted as paths."""
+    fn = creation.function
+    own = [r for r in releases if r.function is fn]
+    if not own or fn.is_module_scope:
+        return False
+    if any(in_finally(r) for r in own):
+        return True
+    after = [r for r in own if _order(creation, r) == -1]
+    if not after:
+        return False
+    for ret in fn.returns:
+        if _order(creation, ret) != -1:
+            continue  # before the creation, or on another branch
+        if not any(_dominates(r, ret) for r in after):
+            return False
+    if not _block_leaves(fn.node.body):
+        # the function can also end by falling off its last statement
+        body = fn.node.body
+        if not any(_block_path(r)[0][0] is body and not is_conditional(r, below=body) for r in after):
+            return False
+    return True

@@ -64,6 +64,9 @@ class Project:
         self.root = os.path.abspath(root)
         self.files = [os.path.abspath(f) for f in files]
         self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
+        # Roots added later (a template's CodeUri) only apply to the code inside them.
+        self._global_roots = set(self.src_roots)
+        self._roots_cache: Dict[tuple, list] = {}
         self.models: Dict[str, ModuleModel] = {}
         self.failures: Dict[str, ParseFailure] = {}
         self._data: Dict[str, Union[bytes, ParseFailure]] = {}
@@ -113,7 +116,14 @@ class Project:
         return isinstance(data, ParseFailure) or bool(HANDLER_TEXT.search(data))
 
     def _search_roots(self, importer: str) -> list:
-        roots = list(self.src_roots)
+        folder = os.path.dirname(importer)
+        key = (folder, len(self.src_roots))
+        if key not in self._roots_cache:
+            self._roots_cache[key] = self._compute_search_roots(importer)
+        return self._roots_cache[key]
+
+    def _compute_search_roots(self, importer: str) -> list:
+        roots = [r for r in self.src_roots if r in self._global_roots or _inside(importer, r)]
         folder = os.path.dirname(importer)
         while True:
             roots.append(folder)
@@ -362,8 +372,7 @@ class Project:
             fn = cls.methods.get(meth) if cls else None
         if fn is None:
             return False
-        line = model.line_of(fn.node.name)
-        self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, fn))
+        self.handlers.append(Handler(path, function, self.def_line(model, fn), source, declared_in, declared_line, fn))
         return True
 
     def find_conventional_handlers(self, paths: Iterable[str]) -> None:
@@ -377,8 +386,17 @@ class Project:
             for name in CONVENTION_NAMES:
                 fn = model.functions.get(name)
                 if fn is not None and is_conventional_handler(fn) and (path, name) not in known:
-                    line = model.line_of(fn.node.name)
-                    self.handlers.append(Handler(path, name, line, "convention", target=fn))
+                    self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn))
+
+    def def_line(self, model: ModuleModel, fn: Function) -> int:
+        """The line of a module-level ``def``, read from the text (no position metadata needed)."""
+        data = self.data(model.path)
+        if fn.cls is None and fn.parent is None and isinstance(data, bytes) and b"\r" not in data:
+            pattern = rb"^(?:async[ \t]+)?def[ \t]+" + re.escape(fn.name.encode()) + rb"\b"
+            found = list(re.finditer(pattern, data, re.M))
+            if len(found) == 1:
+                return data.count(b"\n", 0, found[0].start()) + 1
+        return model.line_of(fn.node.name)
 
     def modules_on_warm_path(self) -> List[ModuleModel]:
         seen = {}

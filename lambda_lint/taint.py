@@ -28,7 +28,7 @@ def _flatten(target) -> list:
     return [target]
 
 
-def derived_names(expr: cst.CSTNode) -> set:
+def derived_names(expr: cst.CSTNode) -> frozenset:
     """Names whose value flows into ``expr``'s value."""
     found = set()
     stack = [expr]
@@ -53,7 +53,7 @@ def derived_names(expr: cst.CSTNode) -> set:
             stack.append(node.value)
         else:
             stack.extend(node.children)
-    return found
+    return frozenset(found)
 
 
 class Taint:
@@ -62,25 +62,34 @@ class Taint:
     def __init__(self, project):
         self.project = project
         self.names: Dict[Function, Set[str]] = {}
+        self._derived: Dict[int, frozenset] = {}  # by node id; the trees outlive this object
         self._run()
+
+    def _names_of(self, expr: cst.CSTNode) -> frozenset:
+        found = self._derived.get(id(expr))
+        if found is None:
+            found = self._derived[id(expr)] = derived_names(expr)
+        return found
 
     def derived(self, fn: Function, expr: cst.CSTNode) -> bool:
         tainted = self.names.get(fn)
-        return bool(tainted) and bool(derived_names(expr) & tainted)
+        return bool(tainted) and bool(self._names_of(expr) & tainted)
 
     def _run(self) -> None:
         project = self.project
+        work = []
         for handler in project.handlers:
             fn = handler.target
             if fn is not None:
                 self.names.setdefault(fn, set()).update(fn.params[:2])
-        for _ in range(20):
-            changed = False
-            for fn in list(self.names):
-                changed |= self._propagate_locally(fn)
-                changed |= self._propagate_to_callees(fn)
-            if not changed:
-                break
+                work.append(fn)
+        # A worklist: a function is revisited only when a caller taints another parameter.
+        rounds = 0
+        while work and rounds < 10_000:
+            rounds += 1
+            fn = work.pop()
+            self._propagate_locally(fn)
+            work.extend(self._propagate_to_callees(fn))
 
     def _propagate_locally(self, fn: Function) -> bool:
         tainted = self.names[fn]
@@ -89,31 +98,32 @@ class Taint:
             for site in fn.stores:
                 node = site.node
                 value = getattr(node, "value", None)
-                if value is None or not (derived_names(value) & tainted):
+                if value is None or not (self._names_of(value) & tainted):
                     continue
                 for target in store_targets(node):
                     for t in _flatten(target):
                         if isinstance(t, cst.Name):
                             tainted.add(t.value)
             for site in fn.loops:
-                if derived_names(site.node.iter) & tainted:
+                if self._names_of(site.node.iter) & tainted:
                     for t in _flatten(site.node.target):
                         if isinstance(t, cst.Name):
                             tainted.add(t.value)
             for site in fn.withs:
                 for item in site.node.items:
-                    if item.asname is not None and derived_names(item.item) & tainted:
+                    if item.asname is not None and self._names_of(item.item) & tainted:
                         for t in _flatten(item.asname.name):
                             if isinstance(t, cst.Name):
                                 tainted.add(t.value)
         return len(tainted) != before
 
-    def _propagate_to_callees(self, fn: Function) -> bool:
+    def _propagate_to_callees(self, fn: Function) -> list:
+        """Taints callee parameters; returns the callees whose taint grew."""
         tainted = self.names[fn]
-        changed = False
+        grown = []
         for site in fn.calls:
             call = site.node
-            args = [a for a in call.args if derived_names(a.value) & tainted]
+            args = [a for a in call.args if self._names_of(a.value) & tainted]
             if not args:
                 continue
             target = self.project.resolve_expr(fn, call.func)
@@ -133,5 +143,6 @@ class Taint:
                     index = positional.index(arg) + offset
                     if index < len(params):
                         callee_taint.add(params[index])
-            changed |= len(callee_taint) != before
-        return changed
+            if len(callee_taint) != before:
+                grown.append(target)
+        return grown

@@ -3,18 +3,14 @@
 ``discover(root)`` walks the checked folder once, picks candidate files by
 name, drops those without a source's marker text, and only then parses:
 
-=============  ==============================================  ====================
-source         files                                            module
-=============  ==============================================  ====================
-sam            ``AWS::Serverless::Function`` in YAML/JSON       ``sam.py``
-cloudformation ``AWS::Lambda::Function`` in YAML/JSON           ``sam.py``
-serverless     ``serverless.yml`` / ``.yaml`` / ``.json``       ``serverless.py``
-cdk            Python CDK apps, TypeScript stacks in CDK apps   ``cdk.py``, ``cdk_typescript.py``
-terraform      ``.tf`` (``aws_lambda_function``, lambda modules) ``terraform.py``
-chalice        ``app = Chalice(...)`` decorated functions       ``chalice.py``
-docker         Dockerfiles on a Lambda Python base image        ``docker.py``
-asgi           ``Mangum(app)`` / ``make_lambda_handler(app)``   ``asgi.py``
-=============  ==============================================  ====================
+* ``sam.py``: ``AWS::Serverless::Function`` ("sam") and ``AWS::Lambda::Function``
+  ("cloudformation") in YAML or JSON templates;
+* ``serverless.py``: ``serverless.yml`` / ``.yaml`` / ``.json``;
+* ``cdk.py`` and ``cdk_typescript.py``: Python CDK apps, TypeScript stacks in CDK apps;
+* ``terraform.py``: ``aws_lambda_function`` resources and lambda modules in ``.tf``;
+* ``chalice.py``: decorated functions of ``app = Chalice(...)``;
+* ``docker.py``: Dockerfiles on a Lambda Python base image;
+* ``asgi.py``: route functions behind ``Mangum(app)`` / ``make_lambda_handler(app)``.
 
 Handler strings are resolved against their code root (``common.py``). A code
 root or module outside ``root`` gives a warning and no handler. A handler whose
@@ -84,5 +80,16 @@ def discover(root: str, is_excluded: Callable[[str], bool] = lambda p: False) ->
     docker.scan(candidates.dockerfiles, collector, read)
     asgi.scan(python_paths, collector, read_python)
 
-    handlers = sorted(collector.handlers, key=lambda h: (h.declared_in, h.declared_line, h.function))
-    return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=collector.warnings)
+    unique = {}
+    for handler in collector.handlers:  # two adapters may wrap the same imported app
+        unique.setdefault((handler.module_file, handler.function, handler.source, handler.declared_in, handler.declared_line), handler)
+    handlers = sorted(unique.values(), key=lambda h: (h.declared_in, h.declared_line, h.function))
+    warnings = sorted(collector.warnings, key=warning_order)
+    return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=warnings)
+
+
+def warning_order(warning: str):
+    """Sort "path:line: message" by path, then by line as a number."""
+    path, _, rest = warning.partition(":")
+    line, _, _ = rest.partition(":")
+    return (path, int(line) if line.isdigit() else 0)

@@ -7,7 +7,9 @@ Routes are read from the module that builds the adapter: FastAPI/Starlette
 ``@app.get/post/put/delete/patch/options/head/trace/api_route/route/websocket``,
 the same on ``APIRouter`` objects created in that module, and Flask
 ``@app.route``/``@app.get``... (also Flask ``Blueprint`` objects of the module).
-Routers imported from other modules are not followed.
+When the adapter wraps an app imported from a project module
+(``from api.main import app``), that module's routes are read instead, one
+import deep; routers imported from other modules are not followed.
 
 The adapter wraps a named app (``Mangum(app)``); when it wraps something else
 (``Mangum(create_app())``) every app of the module is used. Only the module
@@ -15,13 +17,15 @@ itself is covered: its folder may hold other functions' code.
 """
 from __future__ import annotations
 
-from typing import List
+import os
+from typing import List, Set
 
 import libcst as cst
 
 from ..names import keyword_arg, positional_args
 from ..positions import Positions
-from .common import Collector
+from ..sources import ParseFailure, read_bytes
+from .common import Collector, import_root_of, inside, module_candidates
 from .pycode import ImportNames, decorator_method, module_level_call_assignments, module_level_functions, parse_python
 
 MARKERS = (b"Mangum(", b"make_lambda_handler(")
@@ -46,19 +50,48 @@ def scan(paths: List[str], collector: Collector, read) -> None:
         adapters = [call for _, call in assignments if imports.refers_to(call.func, ADAPTERS)]
         if not adapters:
             continue
-        apps = {name for name, call in assignments if imports.refers_to(call.func, APPS)}
-        routers = {name for name, call in assignments if imports.refers_to(call.func, ROUTERS)}
-        wrapped = set()
+        collector.cover([path])
+        wrapped: Set[str] = set()
         for adapter in adapters:
             argument = keyword_arg(adapter, "app")
             values = [argument.value] if argument is not None else positional_args(adapter)[:1]
             names = [v.value for v in values if isinstance(v, cst.Name)]
-            wrapped.update(names if names else apps)
-        targets = wrapped | routers
-        positions = Positions(module)
-        for function in module_level_functions(module):
-            for decorator in function.decorators:
-                method = decorator_method(decorator)
-                if method and method[0] in targets and method[1] in ROUTE_DECORATORS:
-                    collector.add_function(path, function.name.value, "asgi", positions.line_of(decorator), [path])
-                    break
+            wrapped.update(names if names else apps_of(assignments, imports))
+        add_routes(path, module, imports, assignments, wrapped, collector)
+        for name in sorted(wrapped):
+            if name in imports.aliases:
+                follow_import(path, imports.aliases[name], collector)
+
+
+def apps_of(assignments, imports: ImportNames) -> Set[str]:
+    return {name for name, call in assignments if imports.refers_to(call.func, APPS)}
+
+
+def add_routes(path: str, module: cst.Module, imports: ImportNames, assignments, app_names: Set[str], collector: Collector) -> None:
+    routers = {name for name, call in assignments if imports.refers_to(call.func, ROUTERS)}
+    targets = app_names | routers
+    positions = Positions(module)
+    for function in module_level_functions(module):
+        for decorator in function.decorators:
+            method = decorator_method(decorator)
+            if method and method[0] in targets and method[1] in ROUTE_DECORATORS:
+                collector.add_function(path, function.name.value, "asgi", positions.line_of(decorator), [path])
+                break
+
+
+def follow_import(adapter_path: str, imported: str, collector: Collector) -> None:
+    """``from api.main import app`` next to the adapter: read the routes of ``app`` in api/main.py."""
+    module_name, _, app_name = imported.rpartition(".")
+    if not module_name:
+        return
+    root = import_root_of(adapter_path)
+    for candidate in module_candidates(root, module_name.split(".")):
+        if not os.path.isfile(candidate) or not inside(candidate, collector.root) or candidate == adapter_path:
+            continue
+        data = read_bytes(candidate)
+        module = None if isinstance(data, ParseFailure) else parse_python(data)
+        if module is None:
+            return
+        imports = ImportNames(module)
+        add_routes(candidate, module, imports, list(module_level_call_assignments(module)), {app_name}, collector)
+        return

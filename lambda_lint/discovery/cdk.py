@@ -23,6 +23,8 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
+from ..model import FastVisitor
+
 from ..names import keyword_arg, positional_args, string_value
 from ..positions import Positions
 from .common import Collector, is_python_runtime, nearest_marker_folder
@@ -58,7 +60,7 @@ def scan(paths: List[str], collector: Collector, read, cdk_apps: Set[str]) -> No
         StackReader(path, module, imports, app_dir, collector).read()
 
 
-class SingleAssignments(cst.CSTVisitor):
+class SingleAssignments(FastVisitor):
     """Names assigned exactly once in the module (any scope): their value can stand for them."""
 
     def __init__(self, module: cst.Module):

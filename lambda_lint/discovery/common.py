@@ -26,6 +26,7 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 
+MAX_WARNING_CHARS = 200
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -131,6 +132,10 @@ class Collector:
 
     # -- warnings -------------------------------------------------------------
     def warn(self, path: str, line: Optional[int], message: str) -> None:
+        # One line, and short: parser messages can quote whole lines of input.
+        message = " ".join(message.split())
+        if len(message) > MAX_WARNING_CHARS:
+            message = message[: MAX_WARNING_CHARS - 3] + "..."
         self.warnings.append(f"{path}:{line or 1}: {message}")
 
     # -- reading --------------------------------------------------------------
@@ -275,4 +280,3 @@ def nearest_marker_folder(start: str, root: str, marker_folders: Set[str]) -> Op
         if parent == folder:
             return None
         folder = parent
-

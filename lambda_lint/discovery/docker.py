@@ -161,21 +161,39 @@ def task_root_for(dockerfile: str, context: str, module_parts: List[str], chain:
                 chain = stage_chain(stages_of(instructions_of(fh.read())))
         except (OSError, UnicodeDecodeError):
             chain = []
+    # Lambda base images load handlers from /var/task; an image that runs
+    # awslambdaric itself loads them from its working directory.
+    stages = list(reversed(chain))  # base stages first, in build order
+    lambda_base = any(LAMBDA_PYTHON_IMAGE.match(stage.image) for stage in chain)
+    task_root = TASK_ROOT if lambda_base else final_workdir(stages)
     candidates: List[str] = []
-    for stage in reversed(chain):  # base stages first, in build order
-        workdir = TASK_ROOT
+    workdir = TASK_ROOT if lambda_base else "/"  # later stages inherit it from their base
+    for stage in stages:
         for instruction in stage.instructions:
             if instruction.keyword == "WORKDIR":
-                workdir = os.path.normpath(os.path.join(workdir, _TASK_ROOT_VARIABLE.sub(TASK_ROOT, instruction.arguments.strip())))
+                workdir = resolve_workdir(workdir, instruction.arguments)
             elif instruction.keyword in ("COPY", "ADD"):
-                candidates.extend(_task_root_sources(instruction.arguments, workdir, context))
+                candidates.extend(_task_root_sources(instruction.arguments, workdir, context, task_root))
     for candidate in candidates:
         if any(os.path.isfile(path) for path in module_candidates(candidate, module_parts)):
             return candidate
     return candidates[0] if candidates else context
 
 
-def _task_root_sources(arguments: str, workdir: str, context: str) -> List[str]:
+def resolve_workdir(current: str, argument: str) -> str:
+    return os.path.normpath(os.path.join(current, _TASK_ROOT_VARIABLE.sub(TASK_ROOT, argument.strip())))
+
+
+def final_workdir(stages: List[Stage]) -> str:
+    workdir = "/"
+    for stage in stages:
+        for instruction in stage.instructions:
+            if instruction.keyword == "WORKDIR":
+                workdir = resolve_workdir(workdir, instruction.arguments)
+    return workdir
+
+
+def _task_root_sources(arguments: str, workdir: str, context: str, task_root: str) -> List[str]:
     words = exec_form(arguments)
     if any(w.startswith("--from") for w in words):
         return []  # copied from another stage or image, not from the context
@@ -188,14 +206,14 @@ def _task_root_sources(arguments: str, workdir: str, context: str) -> List[str]:
     found = []
     for source in sources:
         source_path = os.path.normpath(os.path.join(context, source))
-        if destination == TASK_ROOT:
+        if destination == task_root:
             if os.path.isdir(source_path):
                 found.append(source_path)  # the folder's contents land in the task root
             else:
                 found.append(os.path.dirname(source_path))  # a file (or glob) lands in the task root
-        elif destination.startswith(TASK_ROOT + "/"):
+        elif destination.startswith(task_root.rstrip("/") + "/"):
             # COPY src/pkg ${LAMBDA_TASK_ROOT}/pkg: the task root is src/.
-            below = destination[len(TASK_ROOT) + 1:]
+            below = destination[len(task_root.rstrip("/")) + 1:]
             if source_path.endswith(os.sep + below.replace("/", os.sep)):
                 found.append(source_path[: -len(below) - 1])
     return found

@@ -10,6 +10,8 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from ..model import FastVisitor
+
 from ..names import dotted
 from ..sources import ParseFailure, parse
 
@@ -20,7 +22,7 @@ def parse_python(data: bytes) -> Optional[cst.Module]:
     return None if isinstance(module, ParseFailure) else module
 
 
-class ImportNames(cst.CSTVisitor):
+class ImportNames(FastVisitor):
     """Local names bound by imports anywhere in a module, mapped to what they import."""
 
     def __init__(self, module: cst.Module):
@@ -82,7 +84,7 @@ class ImportNames(cst.CSTVisitor):
         return None
 
 
-class CallFinder(cst.CSTVisitor):
+class CallFinder(FastVisitor):
     def __init__(self):
         super().__init__()
         self.calls: List[cst.Call] = []

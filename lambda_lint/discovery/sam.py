@@ -76,6 +76,8 @@ class TemplateReader:
                 continue
             properties = mapping_at(resource, "Properties", self.path, self.warn, f"Properties of {logical_id}")
             if properties is None:
+                if resource.get("Properties") is not None:
+                    continue  # wrong type, already warned about
                 properties = LineMap()
                 properties.line = resources.line_of(logical_id)
             if source == "sam":

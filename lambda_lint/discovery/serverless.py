@@ -13,7 +13,7 @@ be resolved and gets a warning. Functions in external files
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import List
 
 from .common import Collector, is_python_runtime
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name

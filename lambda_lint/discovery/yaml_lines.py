@@ -38,7 +38,7 @@ class LineList(list):
 _LONG_FORM = {"Ref": "Ref", "Condition": "Condition"}
 
 
-class CloudFormationLoader(yaml.SafeLoader):
+class CloudFormationLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """SafeLoader plus CloudFormation short tags, building LineMap/LineList."""
 
 
@@ -54,7 +54,7 @@ def _construct_mapping(loader: CloudFormationLoader, node: yaml.MappingNode):
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
-            )
+            ) from None
         data[key] = loader.construct_object(value_node, deep=False)
         data.key_lines[key] = key_node.start_mark.line + 1
 

@@ -115,7 +115,7 @@ def lambda_handler(event, context):
                 binding = ctx.container(fn, memo.mapping)
                 if binding is None or binding.container not in MEMO_MAPPINGS:
                     continue
-                if _fixed_key(ctx, fn, memo.key):
+                if _fixed_key(ctx, fn, memo.key) or _holds_clients(ctx, fn, memo.value):
                     continue
                 if evicts(ctx.model, memo.mapping) or rebound(ctx.model, memo.mapping):
                     continue
@@ -143,6 +143,22 @@ def _fixed_key(ctx, fn, key) -> bool:
         binding = ctx.module_binding(fn, key.value)
         return binding is not None and binding.kind == "constant" and key.value not in fn.global_names
     return False
+
+
+def _holds_clients(ctx, fn, value) -> bool:
+    """``_clients[region] = boto3.client("s3", region_name=region)``: a pool of clients, one per region
+    or account, kept on purpose (LAM202's lazily stored client), not a cache of data."""
+    values = [value]
+    if isinstance(value, cst.Name):
+        from ..model import store_targets
+
+        values = [
+            site.node.value
+            for site in fn.stores
+            if getattr(site.node, "value", None) is not None
+            and any(isinstance(t, cst.Name) and t.value == value.value for t in store_targets(site.node))
+        ]
+    return any(isinstance(v, cst.Call) and ctx.constructor_kind(v) is not None for v in values)
 
 
 def _short(node) -> str:

@@ -1,0 +1,252 @@
+"""``lambda-lint check --fix`` and ``--diff``: apply the fixes the diagnostics carry.
+
+The fixes of one check are computed against the files as they are, so only
+fixes that do not touch the same lines can be applied together. The fixer
+therefore works in rounds, all in memory:
+
+1. check the project (reading the files' current, in-memory text);
+2. per file, take the applicable fixes in report order, skipping one that
+   touches (or is next to) lines an earlier one of this round changes, and
+   one marked exclusive (it adds module-level names or imports) unless it is
+   the only one; apply their edits and keep the result only if it parses;
+3. repeat until no applicable fix is left, nothing changes, or
+   :data:`MAX_ROUNDS` rounds have run.
+
+Then ``--fix`` writes each changed file once (atomically, keeping its
+permissions, encoding, BOM and line endings), checks again from disk and
+reports what remains; ``--diff`` prints a unified diff and writes nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import os
+import sys
+import tokenize
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from .engine import CheckResult, check, display_path
+from .fixes.common import compiles, parses
+from .fixes.edits import apply_edits, line_spans, overlaps
+
+MAX_ROUNDS = 20
+
+
+@dataclass
+class FileState:
+    path: str  # absolute
+    original: bytes
+    encoding: str
+    original_text: str
+    text: str
+    seen: set = field(default_factory=set)
+    applied: list = field(default_factory=list)  # the diagnostics whose fixes were applied
+    must_compile: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original_text
+
+    def encoded(self) -> bytes:
+        data = self.text.encode(self.encoding)
+        if self.original.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf"):
+            data = b"\xef\xbb\xbf" + data
+        return data
+
+
+@dataclass
+class FixRun:
+    """What the rounds produced: the final check (in memory) and every file's state."""
+
+    result: CheckResult
+    files: Dict[str, FileState]
+    rounds: int
+    failures: List[str] = field(default_factory=list)
+
+    @property
+    def applied(self) -> list:
+        out = []
+        for state in self.files.values():
+            if state.changed:
+                out.extend(state.applied)
+        return out
+
+
+def applicable(diagnostic, unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and bool(fix.edits) and (fix.safety == "safe" or unsafe)
+
+
+def decode(data: bytes):
+    """(text, encoding) of a Python file: PEP 263 cookie or BOM, else UTF-8 (as libcst reads it)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding), encoding
+
+
+@contextlib.contextmanager
+def in_memory(files: Dict[str, FileState]):
+    """Make the checker read the fixed (not yet written) text of ``files``."""
+    from . import project as project_module
+
+    read = project_module.read_bytes
+
+    def read_bytes(path):
+        state = files.get(os.path.abspath(path))
+        if state is not None and state.changed:
+            return state.encoded()
+        return read(path)
+
+    project_module.read_bytes = read_bytes
+    try:
+        yield
+    finally:
+        project_module.read_bytes = read
+
+
+def _analyse(paths, config, options) -> CheckResult:
+    from .noqa import apply_suppressions
+
+    result = check(paths, config, options)
+    apply_suppressions(result, config)
+    return result
+
+
+def _state(files: Dict[str, FileState], result: CheckResult, path: str) -> Optional[FileState]:
+    state = files.get(path)
+    if state is not None:
+        return state
+    data = result.project.data(path) if result.project is not None else None
+    if not isinstance(data, bytes):
+        return None
+    try:
+        text, encoding = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    state = FileState(path, data, encoding, text, text, must_compile=compiles(text))
+    state.seen.add(text)
+    files[path] = state
+    return state
+
+
+def _round(state: FileState, diagnostics: list, failed: set) -> list:
+    """Apply this round's fixes to ``state``; returns the diagnostics fixed."""
+    chosen, edits, taken = [], [], []
+    for d in diagnostics:
+        fix = d.fix
+        key = (d.code, fix.description, tuple(fix.edits))
+        if key in failed:
+            continue
+        exclusive = getattr(fix, "exclusive", False)
+        if chosen and (exclusive or any(getattr(c.fix, "exclusive", False) for c in chosen)):
+            continue
+        if overlaps(fix.edits, taken):
+            continue
+        try:
+            candidate = apply_edits(state.text, edits + list(fix.edits))
+        except ValueError:
+            continue
+        if candidate in state.seen or not parses(candidate, state.must_compile):
+            failed.add(key)
+            continue
+        chosen.append(d)
+        edits.extend(fix.edits)
+        taken.extend(line_spans(fix.edits))
+        new_text = candidate
+    if chosen:
+        state.text = new_text
+        state.seen.add(new_text)
+        state.applied.extend(chosen)
+    return chosen
+
+
+def fix_rounds(paths, config, options, unsafe: bool) -> FixRun:
+    """Run the rounds in memory; nothing is written."""
+    files: Dict[str, FileState] = {}
+    failed: set = set()
+    rounds = 0
+    failures = []
+    with in_memory(files):
+        result = _analyse(paths, config, options)
+        while rounds < MAX_ROUNDS:
+            by_file: Dict[str, list] = {}
+            for d in result.diagnostics:
+                if applicable(d, unsafe):
+                    by_file.setdefault(os.path.abspath(d.path), []).append(d)
+            progress = False
+            for path, diagnostics in by_file.items():
+                state = _state(files, result, path)
+                if state is None:
+                    continue
+                current = result.project.data(path) if result.project is not None else None
+                expected = state.encoded() if state.changed else state.original
+                if isinstance(current, bytes) and current != expected:
+                    # The check did not read our text: stop rather than apply edits to the wrong text.
+                    failures.append(f"{display_path(path)}: could not re-read the fixed text; stopped fixing it")
+                    continue
+                if _round(state, diagnostics, failed):
+                    progress = True
+            if not progress:
+                break
+            rounds += 1
+            result = _analyse(paths, config, options)
+    return FixRun(result, files, rounds, failures)
+
+
+def unified_diff(state: FileState) -> str:
+    name = display_path(state.path).replace(os.sep, "/")
+    old = state.original_text.splitlines(keepends=True)
+    new = state.text.splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def run_fixes(args, config, options) -> int:
+    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # noqa: F401 (cli imports us lazily)
+
+    unsafe = bool(getattr(args, "unsafe_fixes", False))
+    run = fix_rounds(args.paths, config, options, unsafe)
+    for message in run.failures:
+        print(f"lambda-lint: {message}", file=sys.stderr)
+    changed = [s for s in sorted(run.files.values(), key=lambda s: s.path) if s.changed]
+
+    if getattr(args, "diff", False):
+        for message in run.result.errors + run.result.internal_errors:
+            print(f"lambda-lint: {message}", file=sys.stderr)
+        text = "".join(unified_diff(s) for s in changed if _final_parses(s))
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        count = sum(len(s.applied) for s in changed)
+        if count:
+            print(f"Would fix {count} error{'s' if count != 1 else ''}.", file=sys.stderr)
+        if run.result.errors or run.result.internal_errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if text and not args.exit_zero else EXIT_CLEAN
+
+    root = run.result.project.root if run.result.project is not None else None
+    applied = []
+    for state in changed:
+        if not _final_parses(state):
+            print(f"lambda-lint: {display_path(state.path)}: the fixed text does not parse; file left unchanged",
+                  file=sys.stderr)
+            continue
+        try:
+            from .writing import WriteRefused, write_text_preserving
+
+            write_text_preserving(state.path, state.text, state.encoding, state.original, root)
+        except (WriteRefused, OSError) as exc:
+            print(f"lambda-lint: {display_path(state.path)}: not written: {exc}", file=sys.stderr)
+            continue
+        applied.extend(state.applied)
+    result = _analyse(args.paths, config, options)
+    return report(result, args, fixed=len(applied), applied=applied)
+
+
+def _final_parses(state: FileState) -> bool:
+    return parses(state.text, state.must_compile)

@@ -1,0 +1,46 @@
+"""Fixes: libcst transformations attached to diagnostics.
+
+``fix_for(code, ctx, report)`` is called by the engine for every report that
+has no fix yet. It returns a :class:`~lambda_lint.diagnostics.Fix` where the
+change is mechanical and correct at that site, else None (the diagnostic keeps
+its suggestion in words). One small module per rule builds the fix; the
+shared steps (checking that the result parses, computing text edits) are in
+:mod:`.common` and :mod:`.edits`. ``docs/fixes.md`` documents every fix and
+its safety.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Optional
+
+from ..diagnostics import Fix
+
+# code -> module of this package that builds its fix
+FIXERS = {
+    "LAM104": "lam104",
+    "LAM201": "lam201",
+    "LAM202": "lam202",
+    "LAM301": "lam301",
+    "LAM302": "lam301",
+    "LAM303": "lam303",
+    "LAM304": "lam301",
+    "LAM402": "lam402",
+    "LAM501": "lam501",
+}
+
+# Tests set this to see a fixer's exceptions; in a check a failing fixer only
+# means "no fix" (it must never hide the diagnostic).
+RAISE_ERRORS = False
+
+
+def fix_for(code: str, ctx, report) -> Optional[Fix]:
+    name = FIXERS.get(code)
+    if name is None:
+        return None
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+        return module.fix(code, ctx, report)
+    except Exception:
+        if RAISE_ERRORS:
+            raise
+        return None

@@ -1,0 +1,316 @@
+"""lambda-lint as a flake8 plugin (codes ``LAM``): ``flake8 --extend-select LAM``.
+
+flake8 calls a tree plugin once per file, in one or several worker processes,
+but lambda-lint's findings are cross-module: a defect in a helper module is
+only a defect because a handler elsewhere imports and calls it. So the plugin
+never analyses one file; it analyses the **project** once per process and
+answers every file from that result.
+
+How a file is answered (:meth:`LambdaLintChecker.run`)
+------------------------------------------------------
+
+1. *Which project.* The project root is the folder of the first pyproject.toml
+   with a ``[tool.lambda-lint]`` table above the file (the same search as the
+   CLI's, :func:`lambda_lint.config.load_config`), else the current directory
+   (else, for a file outside it, the file's folder, as ``lambda-lint check
+   FILE`` would). The answer is cached per folder, so the walk up and the TOML
+   reading happen once per folder, not per file.
+2. *Analyse the project, once per process* (:data:`_ANALYSES`, keyed by the
+   root and the configuration file). This is ``engine.check([root], config)``
+   with every code the configuration enables, exactly what ``lambda-lint check``
+   run at the root analyses, so ``flake8 .`` and ``lambda-lint check .`` report
+   the same (file, line, code) set. Only the findings are kept (a dict
+   ``{absolute path: [(line, col, text)]}``); the libcst trees are dropped.
+3. *Look the file up* in that dict. For a file that is not Lambda code this is
+   the whole cost: one dict look-up.
+
+Keeping flake8 fast where there is no Lambda code
+-------------------------------------------------
+
+Step 2 must not make every flake8 run pay for lambda-lint. Two costs matter:
+
+* *Importing the analyser* (libcst, the engine, the rules): about 0.25 s per
+  process. The plugin module itself imports only the standard library, so
+  loading the plugin (which flake8 does on every run, for every worker) costs
+  nothing measurable.
+* *Analysing*: the engine only libcst-parses handler candidates (files whose
+  text defines ``handler``/``lambda_handler``), files named by configuration or
+  infrastructure, and what they import; every other file costs a read and a
+  byte regex. So the analysis of a large tree with no Lambda code is cheap
+  (about 0.1 s for 1,000 files), but not free.
+
+So before step 2, a **pre-scan** (:func:`_may_hold_lambda_code`) walks the root
+once, with the engine's exclusions, and looks only at bytes: a Python file
+with the engine's handler regex or a marker of a Python-declared handler (CDK,
+Chalice, Mangum), or an infrastructure file with its marker text (SAM or
+CloudFormation templates, serverless.yml, Terraform, Dockerfiles, CDK
+TypeScript stacks). The markers are the ones the discovery sources themselves
+use to pick files (a test keeps the two lists in step). Handlers named in the
+configuration skip the pre-scan. When the pre-scan finds nothing, the tree
+cannot have a handler, so no file of it can have a finding: the engine is
+never imported and every file is answered "nothing".
+
+Why the pre-scan is per *root* and not per *file*: deciding from the file alone
+(``def handler(`` in its own text) would be cheaper, but wrong for helper
+modules. ``db.py`` has no handler; its ``conn.close()`` is a LAM201 only
+because ``app.py`` calls it. flake8 may check ``db.py`` first, or in another
+worker than ``app.py``, so each process has to know the whole tree. The price
+is that the first file of a root costs one walk of that root per process
+(with ``--jobs N``, N walks in parallel, so the same wall-clock time): with a
+huge root and a tiny flake8 run (a pre-commit hook on three changed files of a
+monorepo) that walk dominates. Put a ``[tool.lambda-lint]`` table in the
+pyproject.toml of the Lambda project so that the root is that project, not the
+monorepo.
+
+Measured on 966 files / 345,000 lines with no Lambda code (pip, setuptools and
+libcst sources), 2 CPUs, flake8 7.5, best of several runs: see
+docs/integrations.md for the table. The plugin adds the pre-scan (about 0.05 s
+per process) to runs of 10 to 30 s.
+
+What flake8 owns, and what lambda-lint still decides
+----------------------------------------------------
+
+* ``--select``, ``--extend-select``, ``--ignore``, ``--extend-ignore`` and
+  line ``# noqa`` comments are flake8's: the plugin reports every code that
+  the ``[tool.lambda-lint]`` configuration enables (``select``,
+  ``extend-select``, ``ignore``; LAM403 stays off unless it enables it) and
+  leaves line-level suppression to flake8 (so ``--disable-noqa`` works).
+* flake8 knows nothing of lambda-lint's ``per-file-ignores`` and file-level
+  ``# lambda-lint: noqa: CODES`` directives, so the plugin applies those two.
+* flake8 only checks ``.py`` files, so LAM002 on a template or a pyproject.toml
+  line cannot be reported (a LAM002 in a Python CDK app is). A file that does
+  not parse is flake8's E999 and never reaches tree plugins, so LAM001 is
+  E999 there.
+* The analysis reads files from disk. When the text flake8 checks differs from
+  it (``flake8 - --stdin-display-name app.py`` from an editor with unsaved
+  changes), the plugin reports nothing for that file rather than findings on
+  the wrong lines.
+* Problems that the CLI prints on stderr (an internal error of a rule) are
+  printed on stderr when the file they concern is checked; discovery warnings
+  about templates are only shown by ``lambda-lint check``.
+* A configuration error (an invalid ``[tool.lambda-lint]`` table) stops flake8
+  with the same one-line message as the CLI's.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+
+from . import __version__
+
+# The engine's test for a conventional handler candidate (project.HANDLER_TEXT);
+# duplicated so that the pre-scan never imports libcst. A test keeps them equal.
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+
+# Marker text by which each discovery source picks its candidate files
+# (lambda_lint/discovery/*.py MARKERS; a test keeps this table in step).
+PYTHON_MARKERS = (b"aws_cdk", b"Chalice(", b"Blueprint(", b"Mangum(", b"make_lambda_handler(")
+TEMPLATE_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
+TERRAFORM_MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
+DOCKER_MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
+TYPESCRIPT_MARKERS = (b"Function(",)
+_PYTHON_TEXT = re.compile(HANDLER_TEXT.pattern + b"|" + b"|".join(re.escape(m) for m in PYTHON_MARKERS))
+
+# The folders discovery never walks (discovery.common.SKIPPED_FOLDERS; the
+# engine's file walk skips a superset of them).
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
+        ".aws-sam", "cdk.out", ".serverless", ".terraform", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+    }
+)
+TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
+SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+NOT_TEMPLATES = frozenset(
+    {"package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json", "composer.lock"}
+)
+# Discovery only looks at the start of a larger infrastructure file.
+MAX_INFRASTRUCTURE_BYTES = 8 * 1024 * 1024
+LARGE_FILE_PREFIX = 65536
+
+Finding = Tuple[int, int, str]  # (1-based line, 0-based column, "LAM101 message")
+
+
+class _Analysis(NamedTuple):
+    findings: Dict[str, List[Finding]]  # absolute path -> findings
+    texts: Dict[str, bytes]  # the analysed bytes of the files that have findings
+    messages: Dict[str, List[str]]  # absolute path -> stderr lines about that file
+
+
+_NOTHING = _Analysis({}, {}, {})
+# (root, configuration file or None) -> the project's findings; one per process.
+_ANALYSES: Dict[Tuple[str, Optional[str]], _Analysis] = {}
+# folder of a checked file -> (project root, Config)
+_PROJECTS: Dict[str, tuple] = {}
+
+
+class LambdaLintChecker:
+    """The flake8 tree plugin; see the module documentation for the design."""
+
+    name = "lambda-lint"
+    version = __version__
+
+    def __init__(self, tree, filename: str, lines: Optional[Sequence[str]] = None):
+        # ``tree`` is flake8's ast, unused: answers come from the project
+        # analysis. ``lines`` (what flake8 checks) detects stale stdin input.
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+
+    def run(self) -> Iterator[tuple]:
+        path = os.path.abspath(self.filename)
+        if not os.path.isfile(path):  # stdin without a real --stdin-display-name
+            return
+        analysis = analysis_for(path)
+        for message in analysis.messages.get(path, ()):
+            print(f"lambda-lint: {message}", file=sys.stderr)
+        findings = analysis.findings.get(path)
+        if not findings:
+            return
+        if self.lines is not None and not _same_text(analysis.texts.get(path), self.lines):
+            return
+        for line, column, text in findings:
+            yield line, column, text, type(self)
+
+
+def analysis_for(path: str) -> _Analysis:
+    """The findings of the project that ``path`` belongs to (computed once per process)."""
+    root, config = _project_of(path)
+    key = (root, config.path)
+    analysis = _ANALYSES.get(key)
+    if analysis is None:
+        analysis = _ANALYSES[key] = _analyse(root, config)
+    return analysis
+
+
+def _project_of(path: str) -> tuple:
+    folder = os.path.dirname(path)
+    project = _PROJECTS.get(folder)
+    if project is None:
+        from .config import load_config
+
+        config = load_config(path)  # a ConfigError stops flake8 with its message
+        if config.path:
+            root = config.root
+        else:
+            cwd = os.getcwd()
+            root = cwd if _inside(path, cwd) else folder
+        project = _PROJECTS[folder] = (os.path.abspath(root), config)
+    return project
+
+
+def _analyse(root: str, config) -> _Analysis:
+    if not config.handlers and not _may_hold_lambda_code(root, config):
+        return _NOTHING
+    from .cli import ALL_CODES
+    from .engine import Options, check
+    from .selection import enabled_codes, ignored_for_file
+    from .suppression import file_level_codes, is_file_suppressed
+
+    enabled = enabled_codes(ALL_CODES, select=config.select, extend_select=config.extend_select, ignore=config.ignore)
+    result = check([root], config, Options(enabled=enabled))
+    findings: Dict[str, List[Finding]] = {}
+    texts: Dict[str, bytes] = {}
+    file_codes: Dict[str, Optional[set]] = {}
+    for diag in result.diagnostics:
+        path = os.path.abspath(diag.path)
+        rel = os.path.relpath(path, config.root).replace(os.sep, "/")
+        if any(diag.code.startswith(p) for p in ignored_for_file(rel, config.per_file_ignores)):
+            continue
+        data = result.project.data(path) if result.project is not None else None
+        if not isinstance(data, bytes):
+            data = None
+        if path not in file_codes:
+            file_codes[path] = file_level_codes(data.decode("utf-8", "replace")) if data is not None else None
+        if diag.code != "LAM001" and is_file_suppressed(file_codes[path], diag.code):
+            continue
+        findings.setdefault(path, []).append((diag.line, max(diag.column - 1, 0), f"{diag.code} {diag.message}"))
+        if data is not None:
+            texts[path] = data
+    messages: Dict[str, List[str]] = {}
+    for message in result.internal_errors:
+        shown, sep, _ = message.partition(": ")
+        if sep:
+            messages.setdefault(os.path.abspath(shown), []).append(message)
+    return _Analysis(findings, texts, messages)
+
+
+def _may_hold_lambda_code(root: str, config) -> bool:
+    """Whether anything under ``root`` can declare a handler: bytes only, no parsing, no libcst.
+
+    False means the engine would find no handler, hence no finding anywhere.
+    """
+    from .files import Excluder
+
+    excluded = Excluder(root, list(config.exclude or []) + list(config.extend_exclude or []))
+    for current, dirnames, filenames in os.walk(root):
+        if current != root and "pyvenv.cfg" in filenames:  # a virtualenv
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_FOLDERS and not excluded(os.path.join(current, d))]
+        for name in filenames:
+            path = os.path.join(current, name)
+            if _declares_handlers(path, name.lower()) and not excluded(path):
+                return True
+    return False
+
+
+def _declares_handlers(path: str, lower: str) -> bool:
+    if lower.endswith(".py"):
+        data = _read(path)
+        # An unreadable file is a LAM001 candidate for the engine: let it decide.
+        return data is None or _PYTHON_TEXT.search(data) is not None
+    if lower in SERVERLESS_NAMES:
+        return True
+    if lower.endswith(".tf"):
+        markers = TERRAFORM_MARKERS
+    elif lower.endswith(TEMPLATE_EXTENSIONS) and lower not in NOT_TEMPLATES:
+        markers = TEMPLATE_MARKERS
+    elif lower.endswith(".ts") and not lower.endswith(".d.ts"):
+        markers = TYPESCRIPT_MARKERS
+    elif lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        markers = DOCKER_MARKERS
+    else:
+        return False
+    data = _read(path)
+    if data is None:
+        return False  # discovery only warns about an unreadable infrastructure file
+    if len(data) > MAX_INFRASTRUCTURE_BYTES:
+        data = data[:LARGE_FILE_PREFIX]
+    return any(marker in data for marker in markers)
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _same_text(data: Optional[bytes], lines: Sequence[str]) -> bool:
+    """Whether flake8's lines are the text that was analysed (newlines and BOM aside)."""
+    if data is None:
+        return True
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return True
+    return text.lstrip("\ufeff").splitlines() == "".join(lines).lstrip("\ufeff").splitlines()
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def clear_cache() -> None:
+    """Forget every analysis of this process (for long-lived processes and tests)."""
+    _ANALYSES.clear()
+    _PROJECTS.clear()
