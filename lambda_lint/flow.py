@@ -513,3 +513,38 @@ def released_before_every_exit(creation: Site, releases: Iterable[Site]) -> bool
         if not any(_block_path(r)[0][0] is body and not is_conditional(r, below=body) for r in after):
             return False
     return True
+
+
+def filled_once(site: Site, name: str) -> bool:
+    """The container is only filled while it is empty or lacks a fixed key: a one-time lazy fill
+    (``if not _cache: _cache.update(load())``, ``if "keys" in _jwks: return _jwks`` then fill)."""
+    tests = [if_node.test for if_node, in_body in branches(site) if in_body]
+    fn = site.function
+    if not fn.is_module_scope:
+        top = top_statement(site)
+        for stmt in fn.body_statements:
+            if stmt is top:
+                break
+            if isinstance(stmt, cst.If) and _ends_with_return(stmt.body):
+                tests.append(stmt.test)
+    return any(_about_emptiness_or_fixed_key(test, name) for test in tests)
+
+
+def _about_emptiness_or_fixed_key(test: cst.CSTNode, name: str) -> bool:
+    from .names import is_literal
+
+    if isinstance(test, cst.BooleanOperation):
+        return _about_emptiness_or_fixed_key(test.left, name) or _about_emptiness_or_fixed_key(test.right, name)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _about_emptiness_or_fixed_key(test.expression, name)
+    if isinstance(test, cst.Name):
+        return test.value == name
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        right = comparison.comparator
+        if isinstance(comparison.operator, (cst.In, cst.NotIn)):
+            return isinstance(right, cst.Name) and right.value == name and is_literal(test.left)
+        left = test.left
+        if isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "len":
+            return bool(left.args) and isinstance(left.args[0].value, cst.Name) and left.args[0].value.value == name
+    return False

@@ -361,18 +361,32 @@ class Project:
 
     # -- handlers ----------------------------------------------------------------
     def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None) -> bool:
-        """Register a handler; returns False when the file or function does not exist."""
+        """Register a handler; returns False when the file or function does not exist.
+
+        A file that cannot be parsed counts as existing (LAM001 reports it). The
+        runtime only needs a callable attribute, so an imported function or a
+        module-level object (``handler = Mangum(app)``) is a handler too.
+        """
         model = self.model(path)
         if model is None:
-            return False
+            return os.path.isfile(path)
         fn = model.functions.get(function)
         if fn is None and "." in function:
             cls_name, _, meth = function.partition(".")
             cls = model.classes.get(cls_name)
             fn = cls.methods.get(meth) if cls else None
         if fn is None:
+            found = self.lookup_in_module(model, function, set())
+            if isinstance(found, Function):  # re-exported: the handler is where it is defined
+                fn, path = found, found.module.path
+            elif function in model.bindings:
+                anchor = model.binding(function).anchor
+                line = model.line_of(anchor) if anchor is not None else 1
+                self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, None))
+                return True
+        if fn is None:
             return False
-        self.handlers.append(Handler(path, function, self.def_line(model, fn), source, declared_in, declared_line, fn))
+        self.handlers.append(Handler(path, fn.name if fn.cls is None else function, self.def_line(fn.module, fn), source, declared_in, declared_line, fn))
         return True
 
     def find_conventional_handlers(self, paths: Iterable[str]) -> None:

@@ -278,3 +278,35 @@ def test_parse_error_is_lam001_and_other_files_are_checked(tmp_path, monkeypatch
     out = json.loads(capsys.readouterr().out)
     assert [(d["path"], d["line"], d["code"]) for d in out] == [("broken.py", 3, "LAM001"), ("ok.py", 5, "LAM101")]
     assert out[0]["message"].startswith("syntax error")
+
+
+def test_configured_handler_may_be_an_object_or_an_imported_function(tmp_path):
+    write_tree(tmp_path, {
+        "pyproject.toml": '''
+            [tool.lambda-lint]
+            handlers = ["web.py:handler", "entry.py:run"]
+        ''',
+        "web.py": '''
+            from mangum import Mangum
+            from fastapi import FastAPI
+            app = FastAPI()
+            handler = Mangum(app)
+        ''',
+        "entry.py": '''
+            from jobs import run
+        ''',
+        "jobs.py": '''
+            _runs = []
+
+            def run(event, context):
+                _runs.append(1)
+        ''',
+    })
+    from lambda_lint.config import load_config
+
+    result = run_check(tmp_path, config=load_config(str(tmp_path)))
+    assert sorted((h.path.split("/")[-1], h.function, h.line, h.target is not None) for h in result.handlers) == [
+        ("jobs.py", "run", 4, True),
+        ("web.py", "handler", 5, False),
+    ]
+    assert [(d.path, d.line, d.code) for d in result.diagnostics] == [("jobs.py", 5, "LAM101")]

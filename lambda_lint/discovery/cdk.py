@@ -27,7 +27,7 @@ from ..model import FastVisitor
 
 from ..names import keyword_arg, positional_args, string_value
 from ..positions import Positions
-from .common import Collector, is_python_runtime, nearest_marker_folder
+from .common import Collector, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
 from .pycode import ImportNames, all_calls, parse_python
 
 MARKERS = (b"aws_cdk",)
@@ -137,9 +137,32 @@ class StackReader:
         if asset is None:
             self.collector.warn(self.path, line, "asset path of this Function cannot be evaluated; not analysed")
             return
-        code_root = self.collector.local_folder(self.app_dir, asset, "asset path", self.path, line)
+        code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
             self.collector.add_spec(spec, "cdk", self.path, line, code_root)
+
+    def _asset_folder(self, asset: str, spec: str, line: int) -> Optional[str]:
+        """Asset paths are relative to where ``cdk synth`` runs, which is not always the folder of
+        cdk.json that we found: prefer a folder (app folder, then the stack file's folders upwards)
+        where the handler's module exists."""
+        split = split_handler(spec)
+        bases = [self.app_dir]
+        folder = os.path.dirname(self.path)
+        while inside(folder, self.collector.root):
+            if folder not in bases:
+                bases.append(folder)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        if split is not None:
+            for base in bases:
+                candidate = os.path.normpath(os.path.join(base, asset))
+                if inside(candidate, self.collector.root) and any(
+                    os.path.isfile(p) for p in module_candidates(candidate, split[0])
+                ):
+                    return candidate
+        return self.collector.local_folder(self.app_dir, asset, "asset path", self.path, line)
 
     # -- PythonFunction ---------------------------------------------------------
     def python_function(self, call: cst.Call) -> None:

@@ -114,6 +114,17 @@ def split_handler(spec: str) -> Optional[Tuple[List[str], str]]:
     return parts, function
 
 
+_OTHER_LANGUAGES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".rb", ".go", ".java", ".cs", ".sh", ".php", ".ps1", ".rs")
+
+
+def _written_in_another_language(code_root: str, module_parts: List[str], spec: str) -> bool:
+    """The handler names a file of another language (``handler.js``) or a script (``run.sh``)."""
+    base = os.path.normpath(os.path.join(code_root, *module_parts))
+    if any(os.path.isfile(base + ext) for ext in _OTHER_LANGUAGES):
+        return True
+    return os.path.isfile(os.path.join(code_root, spec))
+
+
 def module_candidates(code_root: str, module_parts: List[str]) -> List[str]:
     base = os.path.normpath(os.path.join(code_root, *module_parts))
     return [base + ".py", os.path.join(base, "__init__.py")]
@@ -201,6 +212,8 @@ class Collector:
             self.warn(declared_in, declared_line, f"handler '{spec}' points outside the checked folder; not analysed")
             return None
         module_file = next((c for c in candidates if os.path.isfile(c)), None)
+        if module_file is None and _written_in_another_language(code_root, module_parts, spec):
+            return None  # a Node.js/shell/... function: not ours to check
         handler = DeclaredHandler(
             module_file=module_file,
             function=function,

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from .common import Collector, module_candidates, split_handler
+from .common import Collector, inside, module_candidates, split_handler
 
 MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
 LAMBDA_PYTHON_IMAGE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)?(?:public\.ecr\.aws/lambda/python|(?:docker\.io/)?amazon/aws-lambda-python)(?:[:@].*)?$", re.I)
@@ -143,9 +143,26 @@ def scan(paths: List[str], collector: Collector, read) -> None:
         if split is None:
             collector.warn(path, cmd.line, f"CMD '{spec}' is not of the form module.function; not analysed")
             continue
-        context = os.path.dirname(path)
-        code_root = task_root_for(path, context, split[0], chain)
+        code_root = _task_root_in_some_context(path, split[0], chain, collector.root)
         collector.add_spec(spec, "docker", path, cmd.line, code_root)
+
+
+def _task_root_in_some_context(dockerfile: str, module_parts: List[str], chain, root: str) -> str:
+    """The build context is not written in the Dockerfile (SAM's DockerContext, ``docker build -f``):
+    try the Dockerfile's folder, then each folder above it inside the tree, and keep the first
+    one whose COPY sources hold the handler's module."""
+    context = os.path.dirname(dockerfile)
+    first = task_root_for(dockerfile, context, module_parts, chain)
+    folder = context
+    while inside(folder, root):
+        found = task_root_for(dockerfile, folder, module_parts, chain)
+        if any(os.path.isfile(p) for p in module_candidates(found, module_parts)):
+            return found
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return first
 
 
 def task_root_for(dockerfile: str, context: str, module_parts: List[str], chain: Optional[List[Stage]] = None) -> str:

@@ -128,9 +128,26 @@ def _returned(site) -> bool:
     target = assignment_target(site)
     if isinstance(target, cst.Name) and site.parent is not None and not isinstance(site.parent, cst.Attribute):
         for ret in site.function.returns:
-            if ret.node.value is not None and target.value in names_in(ret.node.value):
+            if ret.node.value is not None and target.value in _carried(ret.node.value):
                 return True
     return False
+
+
+def _carried(expr) -> set:
+    """Names whose objects the expression hands on as they are: ``x``, ``(x, y)``, ``{"c": x}``, ``a or x``."""
+    if isinstance(expr, cst.Name):
+        return {expr.value}
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return set().union(*(_carried(el.value) for el in expr.elements)) if expr.elements else set()
+    if isinstance(expr, cst.Dict):
+        return set().union(*(_carried(el.value) for el in expr.elements)) if expr.elements else set()
+    if isinstance(expr, cst.BooleanOperation):
+        return _carried(expr.left) | _carried(expr.right)
+    if isinstance(expr, cst.IfExp):
+        return _carried(expr.body) | _carried(expr.orelse)
+    if isinstance(expr, cst.Call):  # ``SomeWrapper(x)`` may keep it
+        return set().union(*(_carried(a.value) for a in expr.args)) if expr.args else set()
+    return set()
 
 
 def _kept_open(ctx, fn, site) -> bool:

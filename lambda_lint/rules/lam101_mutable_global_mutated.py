@@ -1,4 +1,5 @@
 """LAM101 mutable-global-mutated."""
+from ..flow import filled_once
 from ..memo import memo_store
 from ..state import state_writes
 from .base import Rule
@@ -62,6 +63,20 @@ def lambda_handler(event, context):
     return results
 """,
     )
+    valid = valid + (
+        """\
+_jwks = {}
+
+def _keys():
+    if "keys" in _jwks:
+        return _jwks
+    _jwks.update(fetch_jwks())
+    return _jwks
+
+def lambda_handler(event, context):
+    return _keys()
+""",
+    )
     invalid = (
         """\
 _stats = {"invocations": 0}
@@ -78,6 +93,8 @@ def lambda_handler(event, context):
                 continue
             if ctx.is_reset_each_invocation(write.name) or memo_store(write.site) is not None:
                 continue
+            if filled_once(write.site, write.name):
+                continue  # filled once, lazily: a bounded cache
             line = ctx.line(write.binding.anchor)
             yield self.report(
                 write.node,
