@@ -11,7 +11,7 @@ import yaml
 from lambda_lint.discovery import DeclaredHandler, Discovery, discover
 from lambda_lint.discovery.yaml_lines import CloudFormationLoader
 
-ACCEPTANCE = Path("/work/shared/acceptance/discovery")
+ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "discovery"
 
 
 def make_tree(root: Path, files: dict) -> None:
@@ -1126,3 +1126,92 @@ def test_acceptance_missing_handler_names_a_function_the_file_lacks():
     handler = discover(str(root)).handlers[0]
     assert handler.module_file == str(root / "src" / "billing.py")
     assert f"def {handler.function}(" not in Path(handler.module_file).read_text()
+
+
+# --- precision on real repositories --------------------------------------------------
+
+
+def test_handlers_of_other_languages_and_scripts_are_not_ours(tmp_path):
+    make_tree(tmp_path, {
+        "api/serverless.yml": """
+            service: api
+            provider:
+              name: aws
+            functions:
+              one:
+                handler: handlers/alb.handler
+        """,
+        "api/handlers/alb.js": "exports.handler = async () => ({});\n",
+        "stream/template.yaml": """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: app/
+                  Handler: run.sh
+                  Runtime: python3.12
+        """,
+        "stream/app/run.sh": "#!/bin/sh\nexec python -m app\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == []
+
+
+def test_non_aws_providers_and_plugin_handlers_are_skipped(tmp_path):
+    make_tree(tmp_path, {
+        "kn/serverless.yml": """
+            service: kn
+            provider:
+              name: knative
+            functions:
+              hello:
+                handler: hello-world.dockerfile
+        """,
+        "flask/serverless.yml": """
+            service: flask
+            provider:
+              name: aws
+              runtime: python3.12
+            plugins:
+              - serverless-wsgi
+            functions:
+              app:
+                handler: wsgi_handler.handler
+        """,
+        "flask/app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    })
+    assert found(tmp_path, discover(str(tmp_path))) == []
+
+
+def test_docker_build_context_above_the_dockerfile(tmp_path):
+    make_tree(tmp_path, {
+        "src/workflow/Dockerfile": """
+            FROM public.ecr.aws/lambda/python:3.13
+            COPY workflow/app.py ${LAMBDA_TASK_ROOT}/
+            CMD ["app.lambda_handler"]
+        """,
+        "src/workflow/app.py": "def lambda_handler(event, context):\n    return event\n",
+    })
+    assert found(tmp_path, discover(str(tmp_path))) == [
+        ("src/workflow/app.py", "lambda_handler", "docker", "src/workflow/Dockerfile", 3, "app.lambda_handler", "src/workflow"),
+    ]
+
+
+def test_cdk_asset_relative_to_the_app_folder_above_the_stack(tmp_path):
+    make_tree(tmp_path, {
+        "proj/stacks/stack.py": """
+            from aws_cdk import aws_lambda as lambda_
+
+            def build(scope):
+                return lambda_.Function(scope, "Fn",
+                    runtime=lambda_.Runtime.PYTHON_3_12,
+                    handler="lambda_function.lambda_handler",
+                    code=lambda_.Code.from_asset("src"))
+        """,
+        "proj/src/lambda_function.py": "def lambda_handler(event, context):\n    return event\n",
+    })
+    assert found(tmp_path, discover(str(tmp_path))) == [
+        ("proj/src/lambda_function.py", "lambda_handler", "cdk", "proj/stacks/stack.py", 6,
+         "lambda_function.lambda_handler", "proj/src"),
+    ]

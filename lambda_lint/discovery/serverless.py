@@ -19,6 +19,8 @@ from .common import Collector, is_python_runtime
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
 
 MARKERS = (b"handler",)
+# Handler modules that serverless plugins generate when packaging.
+PLUGIN_HANDLERS = frozenset({"wsgi_handler.handler", "wsgi.handler", "serverless_wsgi.handler"})
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
@@ -43,6 +45,9 @@ def scan(paths: List[str], collector: Collector, read) -> None:
 def read_service(path: str, service: LineMap, collector: Collector) -> None:
     provider = mapping_at(service, "provider", path, collector.warn, "provider")
     provider_runtime = provider.get("runtime") if provider is not None else None
+    provider_name = provider.get("name") if provider is not None else None
+    if isinstance(provider_name, str) and provider_name.strip().lower() != "aws":
+        return  # knative, azure, google...: not Lambda
     functions = service.get("functions")
     if functions is None:
         return
@@ -77,6 +82,8 @@ def read_function(path: str, name: str, config, line: int, provider_runtime, col
     if handler is None:
         collector.warn(path, line, f"function {name} has no handler; not analysed")
         return
+    if handler in PLUGIN_HANDLERS:
+        return  # written by a plugin at package time (serverless-wsgi), not in the tree
     handler_line = config.line_of("handler")
     if not isinstance(handler, str) or "${" in handler:
         collector.warn(path, handler_line, f"handler of function {name} is not a literal string; not analysed")
