@@ -548,3 +548,28 @@ def _about_emptiness_or_fixed_key(test: cst.CSTNode, name: str) -> bool:
         if isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "len":
             return bool(left.args) and isinstance(left.args[0].value, cst.Name) and left.args[0].value.value == name
     return False
+
+
+# -- who calls a function (LAM402, LAM403, LAM501) ---------------------------------
+
+def warm_calls_of(ctx, fn: Function) -> list:
+    """(caller, call site) pairs of the warm path, across the project, whose callee resolves to ``fn``.
+    The index is built once per check and shared by the rules that ask."""
+    store = ctx.analysis.__dict__
+    index = store.get("_warm_calls_index")
+    if index is None:
+        index = {}
+        project = ctx.project
+        for caller in project.warm:
+            for site in caller.calls:
+                func = site.node.func
+                if not isinstance(func, (cst.Name, cst.Attribute)):
+                    continue
+                try:
+                    target = project.resolve_expr(caller, func)
+                except RecursionError:
+                    continue
+                if isinstance(target, Function):
+                    index.setdefault(target, []).append((caller, site))
+        store["_warm_calls_index"] = index
+    return index.get(fn, [])

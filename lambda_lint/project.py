@@ -163,8 +163,9 @@ class Project:
                 return found
         return None
 
-    def resolve_import(self, model: ModuleModel, imported: ImportedName):
+    def resolve_import(self, model: ModuleModel, imported: ImportedName, seen: Optional[set] = None):
         """What an imported name is in the project: a ModuleModel, Function, ClassInfo, or None."""
+        seen = set() if seen is None else seen
         if imported.name is not None:
             submodule = self.resolve_module(model.path, _join(imported.module, imported.name))
             if submodule:
@@ -175,7 +176,7 @@ class Project:
             target = self.model(path)
             if target is None:
                 return None
-            return self.lookup_in_module(target, imported.name, set())
+            return self.lookup_in_module(target, imported.name, seen)
         path = self.resolve_module(model.path, imported.module)
         return self.model(path) if path else None
 
@@ -185,9 +186,10 @@ class Project:
         if name in model.classes:
             return model.classes[name]
         imported = model.imports.get(name)
-        if imported is not None and (model.path, name) not in seen:
+        # ``seen`` stops re-export cycles (a/__init__ imports from b, which imports from a).
+        if imported is not None and (model.path, name) not in seen and len(seen) < 50:
             seen.add((model.path, name))
-            return self.resolve_import(model, imported)
+            return self.resolve_import(model, imported, seen)
         return None
 
     # -- name resolution inside functions ---------------------------------

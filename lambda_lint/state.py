@@ -184,6 +184,14 @@ def _attribute_holder(ctx: Context, cls: ClassInfo, attr: str, depth: int = 0) -
     return None
 
 
+def bound_line(ctx: Context, write: StateWrite) -> Optional[int]:
+    """The line where the written object was bound, in the module that binds it."""
+    if write.binding is None or write.binding.anchor is None:
+        return None
+    module = write.cls.module if write.cls is not None else ctx.model
+    return module.line_of(write.binding.anchor)
+
+
 def request_data_stored(ctx: Context, write: StateWrite) -> bool:
     """LAM103's question: does the write store a value derived from the event or context?"""
     return any(ctx.taint.derived(write.site.function, v) for v in write.values)

@@ -214,6 +214,10 @@ class Collector:
         module_file = next((c for c in candidates if os.path.isfile(c)), None)
         if module_file is None and _written_in_another_language(code_root, module_parts, spec):
             return None  # a Node.js/shell/... function: not ours to check
+        if module_file is None and not os.path.isdir(code_root):
+            # Build output (dist/, .aws-sam/build) or a documentation snippet: nothing to check.
+            self.warn(declared_in, declared_line, f"code folder of handler '{spec}' does not exist; not analysed")
+            return None
         handler = DeclaredHandler(
             module_file=module_file,
             function=function,

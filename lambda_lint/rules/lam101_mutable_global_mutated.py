@@ -1,7 +1,7 @@
 """LAM101 mutable-global-mutated."""
 from ..flow import filled_once
 from ..memo import memo_store
-from ..state import state_writes
+from ..state import bound_line, state_writes
 from .base import Rule
 
 
@@ -93,9 +93,9 @@ def lambda_handler(event, context):
                 continue
             if ctx.is_reset_each_invocation(write.name) or memo_store(write.site) is not None:
                 continue
-            if filled_once(write.site, write.name):
-                continue  # filled once, lazily: a bounded cache
-            line = ctx.line(write.binding.anchor)
+            if write.binding.container != "set" and filled_once(write.site, write.name):
+                continue  # a mapping or list filled once, lazily: a bounded cache (a set "seen" flag stays LAM101)
+            line = bound_line(ctx, write)
             yield self.report(
                 write.node,
                 f"module-level {write.binding.container} `{write.name}` (bound on line {line}) is mutated on "

@@ -3,7 +3,7 @@ import libcst as cst
 
 from ..flow import guarded_by_name, top_statement
 from ..names import is_literal
-from ..state import state_writes
+from ..state import bound_line, state_writes
 from .base import Rule
 
 
@@ -73,7 +73,8 @@ def lambda_handler(event, context):
                 continue  # dropping a lazily created object so that the getter re-creates it
             if _resets_at_start(ctx, write):
                 continue
-            where = f" (bound on line {ctx.line(write.binding.anchor)})" if write.binding else ""
+            line = bound_line(ctx, write)
+            where = f" (bound on line {line})" if line else ""
             yield self.report(
                 write.node,
                 f"module-level `{write.name}`{where} is rebound on the warm path; its value carries over "

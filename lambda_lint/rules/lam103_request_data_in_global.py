@@ -1,6 +1,6 @@
 """LAM103 request-data-in-global."""
 from ..memo import memo_store
-from ..state import request_data_stored, state_writes
+from ..state import bound_line, request_data_stored, state_writes
 from .base import Rule
 
 
@@ -66,7 +66,8 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if not request_data_stored(ctx, write) or memo_store(write.site) is not None:
                 continue
-            where = f" (bound on line {ctx.line(write.binding.anchor)})" if write.binding and write.binding.anchor is not None else ""
+            line = bound_line(ctx, write)
+            where = f" (bound on line {line})" if line else ""
             yield self.report(
                 write.node,
                 f"request data from the event/context is stored in module-level `{write.name}`{where}; "

@@ -1,5 +1,5 @@
 """LAM105 class-state-mutated."""
-from ..state import state_writes
+from ..state import bound_line, state_writes
 from .base import Rule
 
 
@@ -70,7 +70,7 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if write.kind != "class-attribute" or write.binding is None or write.binding.kind != "container":
                 continue
-            line = write.cls.module.line_of(write.binding.anchor)
+            line = bound_line(ctx, write)
             yield self.report(
                 write.node,
                 f"class-level {write.binding.container} `{write.name}` (line {line}) is mutated on the warm path; "
