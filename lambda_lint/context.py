@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from . import apis
-from .model import Binding, Function, ModuleModel, store_targets
+from .model import Binding, Function, ModuleModel, flatten_target, store_targets
 from .names import is_none, keyword_arg, positional_args
 from .taint import Taint
 
@@ -87,13 +87,9 @@ class Context:
                     if isinstance(target, cst.Name):
                         names.add(target.value)
                     elif isinstance(target, (cst.Tuple, cst.List)):
-                        from .taint import _flatten
-
-                        names.update(t.value for t in _flatten(target) if isinstance(t, cst.Name))
+                        names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
             for site in fn.loops:
-                from .taint import _flatten
-
-                names.update(t.value for t in _flatten(site.node.target) if isinstance(t, cst.Name))
+                names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
             for site in fn.withs:
                 for item in site.node.items:
                     if item.asname is not None and isinstance(item.asname.name, cst.Name):

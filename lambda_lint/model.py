@@ -138,21 +138,22 @@ def store_targets(node: cst.CSTNode) -> list:
     if isinstance(node, cst.Assign):
         out = []
         for t in node.targets:
-            out.extend(_flatten_target(t.target))
+            out.extend(flatten_target(t.target))
         return out
     if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
         return [node.target]
     return []
 
 
-def _flatten_target(target: cst.CSTNode) -> list:
+def flatten_target(target: cst.CSTNode) -> list:
+    """The names/attributes/subscripts an assignment target binds (``a, (b, *c)`` -> a, b, c)."""
     if isinstance(target, (cst.Tuple, cst.List)):
         out = []
         for el in target.elements:
-            out.extend(_flatten_target(el.value))
+            out.extend(flatten_target(el.value))
         return out
     if isinstance(target, cst.StarredElement):
-        return _flatten_target(target.value)
+        return flatten_target(target.value)
     return [target]
 
 

@@ -11,21 +11,10 @@ from typing import Dict, Set
 
 import libcst as cst
 
-from .model import Function, store_targets
+from .model import Function, flatten_target, store_targets
 
 # Calls whose result says something about a value without carrying it.
 _NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "hasattr", "callable", "type", "id"})
-
-
-def _flatten(target) -> list:
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out = []
-        for el in target.elements:
-            out.extend(_flatten(el.value))
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _flatten(target.value)
-    return [target]
 
 
 def derived_names(expr: cst.CSTNode) -> frozenset:
@@ -101,18 +90,18 @@ class Taint:
                 if value is None or not (self._names_of(value) & tainted):
                     continue
                 for target in store_targets(node):
-                    for t in _flatten(target):
+                    for t in flatten_target(target):
                         if isinstance(t, cst.Name):
                             tainted.add(t.value)
             for site in fn.loops:
                 if self._names_of(site.node.iter) & tainted:
-                    for t in _flatten(site.node.target):
+                    for t in flatten_target(site.node.target):
                         if isinstance(t, cst.Name):
                             tainted.add(t.value)
             for site in fn.withs:
                 for item in site.node.items:
                     if item.asname is not None and self._names_of(item.item) & tainted:
-                        for t in _flatten(item.asname.name):
+                        for t in flatten_target(item.asname.name):
                             if isinstance(t, cst.Name):
                                 tainted.add(t.value)
         return len(tainted) != before
