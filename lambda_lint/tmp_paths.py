@@ -9,8 +9,9 @@ which names hold it or one of the folders it is in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Iterable, List, Optional
+import re
+from dataclasses import dataclass, replace
+from typing import List, Optional
 
 import libcst as cst
 
@@ -34,8 +35,11 @@ MKTEMP = "tempfile.mktemp"
 NAMED_TEMPORARY_FILE = "tempfile.NamedTemporaryFile"
 TEMPORARY_DIRECTORY = "tempfile.TemporaryDirectory"
 # Values that differ from one invocation to the next.
-PER_INVOCATION_PREFIXES = ("uuid.", "time.", "datetime.", "random.", "secrets.", "tempfile.mk", "os.getpid",
-                           "os.urandom", "ulid.", "shortuuid.")
+PER_INVOCATION_PREFIXES = ("uuid.", "time.", "datetime.", "random.", "secrets.", "tempfile.mk", "os.urandom",
+                           "ulid.", "shortuuid.")
+# Attributes of the Lambda context object that are the same for every invocation of an environment.
+FIXED_CONTEXT_ATTRIBUTES = frozenset({"function_name", "function_version", "memory_limit_in_mb",
+                                      "log_group_name", "log_stream_name", "invoked_function_arn"})
 
 # Creation calls: qualified name -> (path position, path keyword, mode position, mode keyword, default mode)
 OPENERS = {
@@ -53,7 +57,9 @@ MAKEDIRS = frozenset({"os.makedirs", "os.mkdir"})
 COPIERS = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move"})
 PATH_WRITERS = frozenset({"write_text", "write_bytes", "touch", "mkdir"})
 EXISTENCE_CHECKS = frozenset({"exists", "isfile", "isdir", "lexists", "is_file", "is_dir"})
-LISTING_FUNCTIONS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir"})
+LISTING_FUNCTIONS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir", "os.walk"})
+SHELL_FUNCTIONS = frozenset({"os.system", "subprocess.run", "subprocess.call", "subprocess.check_call",
+                             "subprocess.Popen", "subprocess.check_output"})
 
 
 @dataclass
@@ -307,7 +313,8 @@ class Paths:
                     return True
                 continue
             if isinstance(node, cst.Attribute):
-                stack.append(node.value)
+                if node.attr.value not in FIXED_CONTEXT_ATTRIBUTES:
+                    stack.append(node.value)
                 continue
             if isinstance(node, cst.Lambda):
                 continue
@@ -323,15 +330,26 @@ class Paths:
         if name in fn.params:
             return True
         assigned = self._assigned(fn, name)
-        bound_elsewhere = any(
-            _loop_binds(site.node, name) for site in fn.loops
-        ) or any(
-            item.asname is not None and name in names_in(item.asname.name)
-            for site in fn.withs for item in site.node.items
-        )
-        if bound_elsewhere or not assigned:
+        loops = [site.node for site in fn.loops if _loop_binds(site.node, name)]
+        if any(not self._fixed_iterable(fn, loop.iter) for loop in loops):
             return True
+        if any(item.asname is not None and name in names_in(item.asname.name)
+               for site in fn.withs for item in site.node.items):
+            return True
+        if not assigned:
+            return not loops  # bound some other way we do not follow (except, walrus, import): assume it varies
         return any(self.varies(scope, value, depth + 1, seen) for scope, value, _ in assigned)
+
+    def _fixed_iterable(self, fn: Function, expr) -> bool:
+        """A loop over a fixed set: a display of literals, or a module-level name."""
+        from .names import is_literal
+
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(isinstance(e, cst.Element) and is_literal(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Name):
+            return not fn.is_module_scope and expr.value not in self.ctx.locals_of(fn) and \
+                fn.module.binding(expr.value) is not None
+        return False
 
     # -- where names get their values ------------------------------------------------------------
     def _assigned(self, fn: Function, name: str) -> list:
@@ -406,8 +424,7 @@ class Paths:
         if qualified in OPENERS and not (qualified == "open" and self._shadowed(fn, "open")):
             path_pos, path_kw, mode_pos, mode_kw, default = OPENERS[qualified]
             mode = _arg(call, mode_pos, mode_kw)
-            text = default if mode is None else string_value(mode)
-            if text is None or not any(c in text for c in "wax"):
+            if not _writes(default if mode is None else string_value(mode)):
                 return None
             return self._made(fn, site, qualified, False, _arg(call, path_pos, path_kw))
         if qualified in (MKSTEMP, MKDTEMP):
@@ -436,8 +453,7 @@ class Paths:
             receiver = call_receiver(call)
             if method == "open":
                 mode = _arg(call, 0, "mode")
-                text = string_value(mode) if mode is not None else "r"
-                if text is None or not any(c in text for c in "wax"):
+                if not _writes(string_value(mode) if mode is not None else "r"):
                     return None
             return self._made(fn, site, f"Path.{method}", method == "mkdir", receiver)
         return None
@@ -513,6 +529,9 @@ class Paths:
         call = site.node
         qualified = fn.module.qualify(call.func)
         method = call_method(call)
+        if qualified in SHELL_FUNCTIONS:
+            swept = _shell_rm(call)
+            return Removal(site, None, swept) if swept else None
         if qualified in apis.FILE_REMOVERS:
             target = _arg(call, 0, "path") or keyword_arg_value(call, "src")
         elif method in apis.PATH_REMOVE_METHODS and qualified not in apis.FILE_REMOVERS:
@@ -599,7 +618,7 @@ class Paths:
             if not bound & names or not isinstance(loop.iter, cst.Call):
                 continue
             listing = fn.module.qualify(loop.iter.func)
-            source = _arg(loop.iter, 0, "pathname") if listing in LISTING_FUNCTIONS else None
+            source = loop.iter.args[0].value if listing in LISTING_FUNCTIONS and loop.iter.args else None
             if source is None and call_method(loop.iter) in ("glob", "iterdir", "rglob"):
                 base = self.evaluate(fn, call_receiver(loop.iter))
                 if base is not None and base.tmp and not base.variable:
@@ -643,6 +662,40 @@ def exists_guard(site: Site) -> Site:
         if isinstance(node, (cst.BaseCompoundStatement,)) and not isinstance(node, (cst.With, cst.Try)):
             return site
     return site
+
+
+_MODE = re.compile(r"^[rwxab+tU]{1,4}(:[a-z0-9]*)?$")
+
+
+def _writes(mode: Optional[str]) -> bool:
+    """A file mode that creates or writes (``w``, ``a``, ``x``, ``wb``, ``w:gz``...)."""
+    return mode is not None and bool(_MODE.match(mode)) and any(c in mode for c in "wax")
+
+
+def _shell_rm(call: cst.Call) -> Optional[str]:
+    """``os.system("rm -rf /tmp/*")``, ``subprocess.run(["rm", "-rf", "/tmp/work"])``: the /tmp folder swept."""
+    if not call.args:
+        return None
+    first = call.args[0].value
+    if isinstance(first, (cst.List, cst.Tuple)):
+        words = [string_value(e.value) for e in first.elements]
+        if any(w is None for w in words):
+            return None
+    else:
+        text = string_value(first)
+        if text is None:
+            return None
+        words = text.split()
+    if not words or words[0] not in ("rm", "/bin/rm"):
+        return None
+    for word in words[1:]:
+        if word.startswith("-"):
+            continue
+        folder = word.split("*", 1)[0]
+        value = _constant(folder)
+        if value is not None and value.tmp:
+            return folder
+    return None
 
 
 def _constant(text: str) -> Optional[PathValue]:

@@ -419,7 +419,7 @@ REMOTE_CACHES = {"app.py": '''
         return json.loads(secrets.get_secret_value(SecretId="db")["SecretString"])
 
     @lru_cache(maxsize=32)
-    def flags(environment):
+    def flags(environment, timeout=5):
         raw = ssm.get_parameter(Name=f"/flags/{environment}")["Parameter"]["Value"]
         return json.loads(raw)
 
@@ -536,6 +536,26 @@ def test_lam403_not_with_an_expiry(tmp_path):
             key = parameters.get_secret("partner/api-key", max_age=300)
             return (secret("s"), limits("free"), token(event["aud"]), service_token(),
                     signing_key("k", ttl_hash=round(time.time() / 300)), partner_key("p"), key)
+    '''}, {"LAM403"}) == set()
+
+
+def test_lam403_ttl_hash_passed_by_the_caller(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import time
+        from functools import lru_cache
+
+        import requests
+
+        @lru_cache(maxsize=1)
+        def _jwks(url, bucket):
+            return requests.get(url, timeout=5).json()
+
+        def jwks(url):
+            now = int(time.time())
+            return _jwks(url, now // 3600)
+
+        def lambda_handler(event, context):
+            return jwks("https://issuer/.well-known/jwks.json")
     '''}, {"LAM403"}) == set()
 
 

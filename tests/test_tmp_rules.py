@@ -477,3 +477,162 @@ def test_lam501_in_a_package_helper(tmp_path):
         ''',
     }, TMP)
     assert found == {("reports/storage.py", 8, "LAM501")}
+
+
+def test_names_fixed_for_the_environment_are_bounded(tmp_path):
+    source = '''
+        import os
+
+        SIZES = (64, 128)
+
+        def lambda_handler(event, context):
+            for size in SIZES:
+                with open(f"/tmp/thumb-{size}.jpg", "wb") as fh:
+                    fh.write(b"")
+            for name in ("a", "b"):
+                with open(f"/tmp/{name}.txt", "w") as fh:
+                    fh.write("")
+            with open(f"/tmp/{context.function_name}-{os.getpid()}.log", "a") as fh:
+                fh.write("x")
+            for record in event["records"]:
+                with open(f"/tmp/{record['id']}.txt", "w") as fh:  # expect
+                    fh.write("")
+            return {}
+    '''
+    found, expected = marked(tmp_path, source)
+    assert found == expected
+
+
+def test_whole_tmp_sweeps_bound_the_disk(tmp_path):
+    source = '''
+        import os
+        import uuid
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        TMP_DIR = "/tmp"
+
+        def _wipe():
+            for root, dirs, files in os.walk(TMP_DIR, topdown=False):
+                for name in files:
+                    os.remove(os.path.join(root, name))
+
+        def lambda_handler(event, context):
+            _wipe()
+            s3.download_file("b", event["key"], f"/tmp/{uuid.uuid4()}")
+            return {}
+    '''
+    assert marked(tmp_path, source) == (set(), set())
+
+
+def test_shell_rm_sweep_bounds_the_disk(tmp_path):
+    source = '''
+        import os
+        import subprocess
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def fetch(event):
+            name = "/tmp/" + event["key"].split("/")[-1]
+            os.system("rm -rf /tmp/*")
+            s3.download_file(event["bucket"], event["key"], name)
+            return name
+
+        def convert(event):
+            subprocess.run(["rm", "-rf", "/tmp/out"], check=True)
+            out = f"/tmp/out/{event['id']}"
+            os.makedirs(out)
+            return out
+
+        def lambda_handler(event, context):
+            return fetch(event), convert(event)
+    '''
+    assert marked(tmp_path, source) == (set(), set())
+
+
+def test_list_of_paths_removed_in_a_loop(tmp_path):
+    source = '''
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def lambda_handler(event, context):
+            paths = []
+            for key in event["keys"]:
+                local = f"/tmp/{os.path.basename(key)}"
+                s3.download_file("b", key, local)
+                paths.append(local)
+            merge(paths)
+            for path in paths:
+                os.remove(path)
+            return len(paths)
+    '''
+    assert marked(tmp_path, source) == (set(), set())
+
+
+def test_wrapped_tempfile_results_are_followed(tmp_path):
+    source = '''
+        import os
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+        def removed(key):
+            tmp = Path(tempfile.mkdtemp())
+            try:
+                s3.download_file("b", key, str(tmp / "x"))
+            finally:
+                shutil.rmtree(tmp)
+
+        def also_removed(key):
+            path = tempfile.mkstemp()[1]
+            s3.download_file("b", key, path)
+            os.remove(path)
+
+        def kept(key):
+            path = tempfile.mkstemp()[1]  # expect
+            return os.path.getsize(path)
+
+        def lambda_handler(event, context):
+            removed(event["k"])
+            also_removed(event["k"])
+            return kept(event["k"])
+    '''
+    found, expected = marked(tmp_path, source)
+    assert found == expected
+
+
+def test_reads_and_non_file_opens_are_not_creations(tmp_path):
+    source = '''
+        import asyncio
+        import uuid
+
+        import aiofiles
+        from PIL import Image
+
+        async def _save(event):
+            async with aiofiles.open(f"/tmp/{uuid.uuid4()}.json", "w") as fh:  # expect
+                await fh.write(event["body"])
+
+        def lambda_handler(event, context):
+            with Image.open(f"/tmp/{event['image']}.png") as img:
+                img.load()
+            with open(f"/tmp/{event['id']}.json", "rb") as fh:
+                fh.read()
+            mode = event["mode"]
+            with open(f"/tmp/{event['id']}.log", mode) as fh:
+                fh.read()
+            asyncio.run(_save(event))
+            return {}
+    '''
+    found, expected = marked(tmp_path, source)
+    assert found == expected

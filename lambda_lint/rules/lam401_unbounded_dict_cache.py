@@ -14,7 +14,9 @@ class UnboundedDictCache(Rule):
         "Reports the store into a module-level `dict` (or `defaultdict`, `OrderedDict`) that warm-path code "
         "uses as a memo: it looks a key up (`key in cache`, `cache.get(key)`, `cache[key]`) and then stores "
         "under that same key, the keys are not literal constants, and no code of the module ever evicts an "
-        "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict)."
+        "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict). Not reported: cachetools "
+        "caches, literal or module-constant keys (a small fixed set), and dicts that hold SDK clients or "
+        "connections per region or account (a client pool)."
     )
     why = (
         "The module is imported once per execution environment, which then serves thousands of warm "

@@ -1,6 +1,7 @@
 """LAM402 unbounded-lru-cache."""
 import libcst as cst
 
+from ..flow import warm_calls_of
 from ..names import source_text
 from .base import Rule
 
@@ -12,7 +13,9 @@ class UnboundedLruCache(Rule):
     what = (
         "Reports `@functools.cache`, `@lru_cache(maxsize=None)` and `@lru_cache(None)` (under any import "
         "style or alias) on a function that takes parameters and is called on the warm path. The diagnostic "
-        "is on the decorator line."
+        "is on the decorator line. Not reported: zero-parameter functions (the memoised client factory), "
+        "bounded or bare `@lru_cache`, caches on nested functions, and functions that every warm call passes "
+        "only constants (literals, module-level constants, environment variables)."
     )
     why = (
         "An unbounded cache keeps one entry per distinct argument tuple, forever. In Lambda 'forever' is the "
@@ -35,9 +38,13 @@ def price_for(sku):
     return prices.get_item(Key={"sku": sku}).get("Item", {}).get("price", 0)
 """
     fix_safety = (
-        "No automatic fix: choosing `maxsize` (or a TTL cache from cachetools) depends on how many distinct "
+        "The fix is safe: it turns the decorator into `lru_cache(maxsize=N)` (N is `fix-maxsize`, 128 by "
+        "default), keeping the file's import style (`@functools.cache` -> `@functools.lru_cache(maxsize=128)`, "
+        "`@memo(maxsize=None)` -> `@memo(maxsize=128)`). A bounded cache returns the same results; only how "
+        "many are kept, and so how often the function runs again, changes. Pick N from how many distinct "
         "arguments the function sees and how large its results are."
     )
+    fixable = "sometimes"
     references = (
         "[functools.lru_cache](https://docs.python.org/3/library/functools.html#functools.lru_cache)",
         "[Lambda execution environment lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)",
@@ -122,20 +129,24 @@ def _only_called_with_constants(ctx, fn) -> bool:
     environment variables), and ``fn`` is never handed over as a value (``map(fn, ...)``)."""
     if fn.cls is not None and not _is_static_or_class(fn):
         return False  # ``self`` is part of the key
+    calls = warm_calls_of(ctx, fn)
+    if not calls or _handed_over(ctx, fn):
+        return False
+    return all(all(not arg.star and _constant(caller, arg.value) for arg in site.node.args) for caller, site in calls)
+
+
+def _handed_over(ctx, fn) -> bool:
+    """``fn`` is passed as a value somewhere on the warm path (``map(fn, items)``, ``submit(fn, x)``)."""
     project = ctx.project
-    calls = 0
     for caller in project.warm:
         for site in caller.calls:
-            call = site.node
-            for arg in call.args:
-                if isinstance(arg.value, (cst.Name, cst.Attribute)) and _resolves_to(project, caller, arg.value, fn):
-                    return False
-            if not _resolves_to(project, caller, call.func, fn):
-                continue
-            calls += 1
-            if not all(not arg.star and _constant(caller, arg.value) for arg in call.args):
-                return False
-    return calls > 0
+            for arg in site.node.args:
+                value = arg.value
+                last = value.value if isinstance(value, cst.Name) else (
+                    value.attr.value if isinstance(value, cst.Attribute) else None)
+                if last == fn.name and _resolves_to(project, caller, value, fn):
+                    return True
+    return False
 
 
 def _resolves_to(project, caller, expr, fn) -> bool:

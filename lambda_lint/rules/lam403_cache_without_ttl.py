@@ -6,7 +6,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import apis
-from ..flow import guarded_by_name
+from ..flow import guarded_by_name, warm_calls_of
 from ..memo import MEMO_MAPPINGS, memo_store, stamped
 from ..model import Function, store_targets
 from ..names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
@@ -27,7 +27,11 @@ class CacheWithoutTtl(Rule):
         "function (any `functools` cache, bounded or not, or cachetools `cached` without a TTL cache) whose "
         "result is such a value, reported at the decorator; a store of such a value into a module-level "
         "memo dict or a cachetools cache without TTL; and a module-level global lazily initialised with "
-        "such a value (`if _key is None: _key = ssm.get_parameter(...)`), reported at the assignment."
+        "such a value (`if _key is None: _key = ssm.get_parameter(...)`), reported at the assignment. Not "
+        "reported: caches with an expiry (cachetools `TTLCache`, `cached(TTLCache(...))`, a stored timestamp "
+        "that is compared, Powertools `max_age`, a `ttl_hash`-style argument), cached clients and connections, "
+        "look-ups that never change (`get_queue_url`, `get_caller_identity`), and globals that some function "
+        "resets to force a refetch. Unbounded caches are LAM401/LAM402 instead."
     )
     why = (
         "An execution environment can live for hours. A secret, parameter or item cached for its whole "
@@ -116,7 +120,7 @@ def lambda_handler(event, context):
         decorator = _cache_without_ttl(ctx, fn)
         if decorator is None or fn.parent is not None:
             return
-        if any("ttl" in p.lower() or "expir" in p.lower() for p in fn.params):
+        if _ttl_hash(ctx, fn):
             return  # the ``ttl_hash`` idiom: callers pass a value that changes every N seconds
         for site in fn.returns:
             value = site.node.value
@@ -231,6 +235,21 @@ def _cache_has_no_ttl(ctx, fn, cache) -> bool:
         return binding.kind == "call" and binding.call in apis.CACHETOOLS_NO_TTL
     if isinstance(cache, cst.Call):
         return ctx.qualify(cache.func) in apis.CACHETOOLS_NO_TTL
+    return False
+
+
+_TTL_PARAM_WORDS = frozenset({"ttl", "time", "epoch", "expiry", "expires", "expire", "expiration", "timestamp",
+                              "stamp", "period", "window"})
+
+
+def _ttl_hash(ctx, fn) -> bool:
+    """A parameter meant to change every few minutes (``ttl_hash``, ``cache_time``), or a warm call
+    that passes a value computed from the clock (``round(time.time() / 300)``)."""
+    if any(set(p.lower().split("_")) & _TTL_PARAM_WORDS for p in fn.params):
+        return True
+    for caller, site in warm_calls_of(ctx, fn):
+        if any(stamped(caller, arg.value, caller.module) for arg in site.node.args):
+            return True
     return False
 
 

@@ -1,5 +1,5 @@
 """LAM501 tmp-file-not-removed."""
-from ..flow import assigned_name, guarded_by_name, released_on_every_path
+from ..flow import assigned_name, guarded_by_name, released_on_every_path, warm_calls_of
 from ..model import Function
 from ..tmp_paths import Creation, Paths, exists_guard
 from .base import Rule
@@ -52,9 +52,13 @@ def lambda_handler(event, context):
         s3.upload_file(path, BUCKET, f"exports/{context.aws_request_id}.csv")
 """
     fix_safety = (
-        "No automatic fix: where the file must be removed (after the upload, after the caller used it) "
-        "depends on the code around it."
+        "The fix is unsafe: where the path is a local name whose use stays in the function, it wraps the "
+        "statements from the creation to the end of the block in `try`/`finally` and removes the file or "
+        "directory there (`os.remove`, `shutil.rmtree`, `Path.unlink`), or turns `d = tempfile.mkdtemp()` into "
+        "`with tempfile.TemporaryDirectory() as d:`. The file no longer exists after the function, which "
+        "matters if something else expected to find it. Paths that are returned or stored get no fix."
     )
+    fixable = "sometimes"
     references = (
         "[Lambda ephemeral storage (/tmp)](https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html)",
         "[tempfile.TemporaryDirectory](https://docs.python.org/3/library/tempfile.html#tempfile.TemporaryDirectory)",
@@ -187,25 +191,18 @@ def _returned(paths: Paths, fn: Function, creation: Creation) -> bool:
 def _every_caller_removes(paths: Paths, ctx, fn: Function) -> bool:
     """Every warm call of ``fn`` keeps the returned path in a name and removes it on every path."""
     callers = 0
-    for caller in ctx.project.warm:
-        for site in caller.calls:
-            try:
-                target = ctx.project.resolve_expr(caller, site.node.func)
-            except RecursionError:
-                return False
-            if target is not fn:
-                continue
-            callers += 1
-            name = assigned_name(site)
-            if name is None:
-                return False
-            releases = [
-                exists_guard(r.site)
-                for r in paths.removals(caller)
-                if r.target is not None and name in r.target.same
-            ]
-            if not _released(site, releases):
-                return False
+    for caller, site in warm_calls_of(ctx, fn):
+        callers += 1
+        name = assigned_name(site)
+        if name is None:
+            return False
+        releases = [
+            exists_guard(r.site)
+            for r in paths.removals(caller)
+            if r.target is not None and name in r.target.same
+        ]
+        if not _released(site, releases):
+            return False
     return callers > 0
 
 
