@@ -78,19 +78,32 @@ class ClassInfo:
     attributes: Dict[str, Binding] = field(default_factory=dict)
     methods: Dict[str, "Function"] = field(default_factory=dict)
 
-    def instance_assigned(self) -> set:
-        """Attributes rebound per instance (``self.x = ...`` in any method)."""
-        names = set()
+    def self_assignments(self) -> list:
+        """(method, attribute, value) for every ``self.attr = value`` in the class's methods."""
+        out = []
         for method in self.methods.values():
+            if not method.params:
+                continue
             for site in method.stores:
+                value = getattr(site.node, "value", None)
+                if value is None or isinstance(site.node, cst.AugAssign):
+                    continue
                 for target in store_targets(site.node):
                     if (
                         isinstance(target, cst.Attribute)
                         and isinstance(target.value, cst.Name)
-                        and target.value.value == (method.params[0] if method.params else "self")
+                        and target.value.value == method.params[0]
                     ):
-                        names.add(target.attr.value)
-        return names
+                        out.append((method, target.attr.value, value))
+        return out
+
+    def attribute_values(self, attr: str) -> list:
+        """(method, value) for every ``self.<attr> = value``."""
+        return [(method, value) for method, name, value in self.self_assignments() if name == attr]
+
+    def instance_assigned(self) -> set:
+        """Attributes rebound per instance (``self.x = ...`` in any method)."""
+        return {name for _, name, _ in self.self_assignments()}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import List, Optional
 import libcst as cst
 
 from . import apis
-from .model import Function, Site, store_targets
+from .model import Function, Site, flatten_target
 from .names import call_method, call_receiver, dotted, keyword_arg, names_in, positional_args, string_value
 
 _DEPTH = 8
@@ -378,25 +378,7 @@ class Paths:
         return out
 
     def self_attribute_values(self, fn: Function, attr: str) -> list:
-        if fn.cls is None:
-            return []
-        out = []
-        for method in fn.cls.methods.values():
-            if not method.params:
-                continue
-            for site in method.stores:
-                value = getattr(site.node, "value", None)
-                if value is None or isinstance(site.node, cst.AugAssign):
-                    continue
-                for target in store_targets(site.node):
-                    if (
-                        isinstance(target, cst.Attribute)
-                        and target.attr.value == attr
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value == method.params[0]
-                    ):
-                        out.append((method, value))
-        return out
+        return fn.cls.attribute_values(attr) if fn.cls is not None else []
 
     def _project_function(self, fn: Function, func) -> Optional[Function]:
         if not isinstance(func, (cst.Name, cst.Attribute)):
@@ -614,7 +596,7 @@ class Paths:
         names = names_in(target)
         for site in fn.loops:
             loop = site.node
-            bound = {n.value for n in _flatten(loop.target) if isinstance(n, cst.Name)}
+            bound = {n.value for n in flatten_target(loop.target) if isinstance(n, cst.Name)}
             if not bound & names or not isinstance(loop.iter, cst.Call):
                 continue
             listing = fn.module.qualify(loop.iter.func)
@@ -751,14 +733,5 @@ def _is_self(fn: Function, expr) -> bool:
     return isinstance(expr, cst.Name) and fn.cls is not None and bool(fn.params) and expr.value == fn.params[0]
 
 
-def _flatten(target) -> list:
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out = []
-        for el in target.elements:
-            out.extend(_flatten(el.value))
-        return out
-    return [target]
-
-
 def _loop_binds(loop, name: str) -> bool:
-    return any(isinstance(t, cst.Name) and t.value == name for t in _flatten(loop.target))
+    return any(isinstance(t, cst.Name) and t.value == name for t in flatten_target(loop.target))

@@ -1,5 +1,4 @@
 """LAM104 mutable-default-argument."""
-import libcst as cst
 
 from .base import Rule
 

@@ -398,23 +398,7 @@ class _Remote:
         return out
 
     def _self_attribute_values(self, fn: Function, attr: str) -> list:
-        out = []
-        for method in fn.cls.methods.values():
-            if not method.params:
-                continue
-            for site in method.stores:
-                value = getattr(site.node, "value", None)
-                if value is None or isinstance(site.node, cst.AugAssign):
-                    continue
-                for target in store_targets(site.node):
-                    if (
-                        isinstance(target, cst.Attribute)
-                        and target.attr.value == attr
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value == method.params[0]
-                    ):
-                        out.append((method, value))
-        return out
+        return fn.cls.attribute_values(attr) if fn.cls is not None else []
 
 
 def _remote_method(method: str) -> bool:
