@@ -117,8 +117,10 @@ def _enabled(args, config) -> set:
 
 def _check(args) -> int:
     config = _load_config(args, args.paths)
-    options = Options(enabled=_enabled(args, config), force_exclude=args.force_exclude)
+    options = Options(enabled=_enabled(args, config), force_exclude=args.force_exclude,
+                      jobs=args.jobs, use_cache=not args.no_cache)
     if args.fix or args.diff:
+        options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
         from .fixer import run_fixes
 
         return run_fixes(args, config, options)

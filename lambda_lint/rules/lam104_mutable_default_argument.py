@@ -1,5 +1,4 @@
 """LAM104 mutable-default-argument."""
-
 from .base import Rule
 
 
