@@ -19,6 +19,7 @@ reports what remains; ``--diff`` prints a unified diff and writes nothing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import io
 import os
@@ -29,7 +30,7 @@ from typing import Dict, List, Optional
 
 from .engine import CheckResult, check, display_path
 from .fixes.common import compiles, parses
-from .fixes.edits import apply_edits, line_spans, overlaps
+from .fixes.edits import apply_edits, line_spans, overlaps, split_lines
 
 MAX_ROUNDS = 20
 
@@ -87,22 +88,40 @@ def decode(data: bytes):
 
 @contextlib.contextmanager
 def in_memory(files: Dict[str, FileState]):
-    """Make the checker read the fixed (not yet written) text of ``files``."""
+    """Make the checker read the fixed (not yet written) text of ``files``.
+
+    Both readers are redirected: the planner's (which files hold handlers,
+    what they import) and each Project's (what is parsed).
+    """
+    from . import engine as engine_module
     from . import project as project_module
 
-    read = project_module.read_bytes
+    read_project = project_module.read_bytes
+    read_plan = getattr(engine_module, "_read", None)
 
-    def read_bytes(path):
+    def overlay(path):
         state = files.get(os.path.abspath(path))
         if state is not None and state.changed:
             return state.encoded()
-        return read(path)
+        return None
 
-    project_module.read_bytes = read_bytes
+    def project_read_bytes(path):
+        data = overlay(path)
+        return data if data is not None else read_project(path)
+
+    def plan_read(path):
+        data = overlay(path)
+        return data if data is not None else read_plan(path)
+
+    project_module.read_bytes = project_read_bytes
+    if read_plan is not None:
+        engine_module._read = plan_read
     try:
         yield
     finally:
-        project_module.read_bytes = read
+        project_module.read_bytes = read_project
+        if read_plan is not None:
+            engine_module._read = read_plan
 
 
 def _analyse(paths, config, options) -> CheckResult:
@@ -131,38 +150,62 @@ def _state(files: Dict[str, FileState], result: CheckResult, path: str) -> Optio
 
 
 def _round(state: FileState, diagnostics: list, failed: set) -> list:
-    """Apply this round's fixes to ``state``; returns the diagnostics fixed."""
-    chosen, edits, taken = [], [], []
+    """Apply this round's fixes to ``state``; returns the diagnostics fixed.
+
+    Every fix was checked on its own when it was computed; the merged text is
+    checked once more as a whole. If that fails, the fixes are tried one by
+    one (the first that works is kept), and the ones that fail are not tried
+    again.
+    """
+    chosen, taken = [], []
     for d in diagnostics:
         fix = d.fix
-        key = (d.code, fix.description, tuple(fix.edits))
-        if key in failed:
+        if _key(d) in failed:
             continue
         exclusive = getattr(fix, "exclusive", False)
         if chosen and (exclusive or any(getattr(c.fix, "exclusive", False) for c in chosen)):
             continue
         if overlaps(fix.edits, taken):
             continue
-        try:
-            candidate = apply_edits(state.text, edits + list(fix.edits))
-        except ValueError:
-            continue
-        if candidate in state.seen or not parses(candidate, state.must_compile):
-            failed.add(key)
-            continue
         chosen.append(d)
-        edits.extend(fix.edits)
         taken.extend(line_spans(fix.edits))
-        new_text = candidate
-    if chosen:
-        state.text = new_text
-        state.seen.add(new_text)
-        state.applied.extend(chosen)
+    if not chosen:
+        return []
+    new_text = _apply(state, chosen)
+    if new_text is None:
+        for d in chosen:
+            new_text = _apply(state, [d])
+            if new_text is not None:
+                chosen = [d]
+                break
+            failed.add(_key(d))
+        else:
+            return []
+    state.text = new_text
+    state.seen.add(new_text)
+    state.applied.extend(chosen)
     return chosen
+
+
+def _key(diagnostic) -> tuple:
+    return (diagnostic.code, diagnostic.fix.description, tuple(diagnostic.fix.edits))
+
+
+def _apply(state: FileState, diagnostics: list) -> Optional[str]:
+    """The text with these fixes applied, or None when it does not parse or was seen before (a cycle)."""
+    try:
+        text = apply_edits(state.text, [e for d in diagnostics for e in d.fix.edits])
+    except ValueError:
+        return None
+    if text == state.text or text in state.seen or not parses(text, state.must_compile):
+        return None
+    return text
 
 
 def fix_rounds(paths, config, options, unsafe: bool) -> FixRun:
     """Run the rounds in memory; nothing is written."""
+    # In this process and without the result cache: the text being fixed lives only here.
+    options = dataclasses.replace(options, jobs=1, use_cache=False) if dataclasses.is_dataclass(options) else options
     files: Dict[str, FileState] = {}
     failed: set = set()
     rounds = 0
@@ -196,8 +239,8 @@ def fix_rounds(paths, config, options, unsafe: bool) -> FixRun:
 
 def unified_diff(state: FileState) -> str:
     name = display_path(state.path).replace(os.sep, "/")
-    old = state.original_text.splitlines(keepends=True)
-    new = state.text.splitlines(keepends=True)
+    old = split_lines(state.original_text)
+    new = split_lines(state.text)
     out = []
     for line in difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"):
         if not line.endswith(("\n", "\r")):
@@ -207,18 +250,26 @@ def unified_diff(state: FileState) -> str:
 
 
 def run_fixes(args, config, options) -> int:
-    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # noqa: F401 (cli imports us lazily)
+    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # cli imports this module lazily
 
     unsafe = bool(getattr(args, "unsafe_fixes", False))
     run = fix_rounds(args.paths, config, options, unsafe)
     for message in run.failures:
         print(f"lambda-lint: {message}", file=sys.stderr)
-    changed = [s for s in sorted(run.files.values(), key=lambda s: s.path) if s.changed]
+    changed = []
+    for state in sorted(run.files.values(), key=lambda s: s.path):
+        if not state.changed:
+            continue
+        if _final_parses(state):
+            changed.append(state)
+        else:  # never expected: every step was checked
+            print(f"lambda-lint: {display_path(state.path)}: the fixed text does not parse; file left unchanged",
+                  file=sys.stderr)
 
     if getattr(args, "diff", False):
         for message in run.result.errors + run.result.internal_errors:
             print(f"lambda-lint: {message}", file=sys.stderr)
-        text = "".join(unified_diff(s) for s in changed if _final_parses(s))
+        text = "".join(unified_diff(s) for s in changed)
         if text:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -232,10 +283,6 @@ def run_fixes(args, config, options) -> int:
     root = run.result.project.root if run.result.project is not None else None
     applied = []
     for state in changed:
-        if not _final_parses(state):
-            print(f"lambda-lint: {display_path(state.path)}: the fixed text does not parse; file left unchanged",
-                  file=sys.stderr)
-            continue
         try:
             from .writing import WriteRefused, write_text_preserving
 

@@ -366,3 +366,37 @@ def test_acceptance_fix_unsafe_end_to_end(tmp_path, capsys):
         for line in not_applicable:
             print(f"  fix not applicable at this site: {line}")
     assert total_after < total_before
+
+
+def test_rounds_are_bounded_when_a_fix_never_resolves(tmp_path, capsys, monkeypatch):
+    from lambda_lint import fixes
+    from lambda_lint.diagnostics import Edit, Fix
+
+    path = write(tmp_path, "app.py", MUTABLE_DEFAULT)
+
+    def stubborn(code, ctx, report):  # adds a comment; the diagnostic stays
+        return Fix("add a comment", "safe", None, [Edit(1, 1, 1, 1, "# again\n")])
+
+    monkeypatch.setattr(fixes, "fix_for", stubborn)
+    code, _, _ = run(capsys, tmp_path, "--fix")
+    assert code == 1
+    assert path.read_text().count("# again\n") == fixer.MAX_ROUNDS
+
+
+def test_a_fix_that_undoes_itself_stops(tmp_path, capsys, monkeypatch):
+    from lambda_lint import fixes
+    from lambda_lint.diagnostics import Edit, Fix
+
+    path = write(tmp_path, "app.py", MUTABLE_DEFAULT)
+    first = MUTABLE_DEFAULT.splitlines(keepends=True)[0]
+
+    def toggle(code, ctx, report):  # flips the first line between two texts forever
+        line = ctx.model.module.code.splitlines(keepends=True)[0]
+        other = "# toggled\n" + first if line == first else first
+        end = 3 if line != first else 2
+        return Fix("toggle", "safe", None, [Edit(1, 1, end, 1, other)])
+
+    monkeypatch.setattr(fixes, "fix_for", toggle)
+    code, _, _ = run(capsys, tmp_path, "--fix")
+    assert code == 1
+    assert path.read_text() == "# toggled\n" + MUTABLE_DEFAULT

@@ -1031,7 +1031,8 @@ def test_lam501_named_temporary_file_in_a_loop(tmp_path):
     "body",
     [
         # returned to the caller
-        '    path = f"/tmp/{uuid.uuid4()}"\n    with open(path, "w") as fh:  # here\n        fh.write("x")\n    return path\n',
+        '    path = f"/tmp/{uuid.uuid4()}"\n    with open(path, "w") as fh:  # here\n'
+        '        fh.write("x")\n    return path\n',
         # returned through a derived path
         '    d = tempfile.mkdtemp()  # here\n    out = os.path.join(d, "a")\n    return out\n',
         # stored on the instance
@@ -1073,9 +1074,9 @@ def test_a_fix_whose_result_does_not_compile_is_dropped(tmp_path):
 
     ctx = analyse(tmp_path, "def f():\n    return 1\n")
 
-    def broken(module):  # ``return`` outside a function: libcst parses it, CPython does not compile it
-        return module.with_changes(body=list(module.body) + [cst.parse_statement("return 2\n")])
-
+    stmt = ctx.model.module.body[0]
+    # ``return`` outside a function: libcst parses it, CPython does not compile it
+    broken = {stmt: lambda updated: cst.FlattenSentinel([updated, cst.parse_statement("return 2\n")])}
     assert build_fix(ctx, "broken", "safe", broken) is None
 
 
@@ -1086,7 +1087,8 @@ END_TO_END = [
     ("LAM402", "cache", "import functools\n\n@functools.cache\ndef price(sku):\n    return sku\n\n"
                "def lambda_handler(event, context):\n    return price(event['sku'])\n"),
     ("LAM201", "close", "import psycopg2\n\nconn = psycopg2.connect(host='db')\n\n"
-               "def lambda_handler(event, context):\n    try:\n        return conn.cursor()\n    finally:\n        conn.close()\n"),
+               "def lambda_handler(event, context):\n    try:\n        return conn.cursor()\n"
+               "    finally:\n        conn.close()\n"),
     ("LAM202", "client", "import boto3\n\ndef lambda_handler(event, context):\n    sqs = boto3.client('sqs')\n"
                "    sqs.send_message(QueueUrl='q', MessageBody='m')\n"),
     ("LAM301", "task", "import asyncio\n\nasync def emit():\n    await asyncio.sleep(0)\n\nasync def main():\n"

@@ -11,6 +11,7 @@ its safety.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Optional
 
 from ..diagnostics import Fix
@@ -28,9 +29,9 @@ FIXERS = {
     "LAM501": "lam501",
 }
 
-# Tests set this to see a fixer's exceptions; in a check a failing fixer only
-# means "no fix" (it must never hide the diagnostic).
-RAISE_ERRORS = False
+# Tests set this (or LAMBDA_LINT_FIX_ERRORS=raise) to see a fixer's exceptions;
+# in a check a failing fixer only means "no fix" (it must never hide the diagnostic).
+RAISE_ERRORS = os.environ.get("LAMBDA_LINT_FIX_ERRORS") == "raise"
 
 
 def fix_for(code: str, ctx, report) -> Optional[Fix]:

@@ -3,47 +3,264 @@ rewriting nodes by identity, fresh names, imports, and turning a transform
 into a checked :class:`~lambda_lint.diagnostics.Fix` with text edits."""
 from __future__ import annotations
 
+import bisect
 import builtins
+import difflib
+import re
 import sys
 import warnings
 from typing import Callable, Dict, Iterable, List, Optional
 
 import libcst as cst
 
-from ..diagnostics import Fix
+from ..diagnostics import Edit, Fix
 from ..model import Function, Site
 from ..names import dotted
-from .edits import compute_edits
+from .edits import compute_edits, split_lines
 
 SAFE, UNSAFE = "safe", "unsafe"
 
 
-# -- turning a transform into a Fix ---------------------------------------------
-def build_fix(ctx, description: str, safety: str, transform: Callable[[cst.Module], cst.Module],
-              exclusive: bool = False) -> Optional[Fix]:
-    """Run ``transform`` on the module, check the result parses, compute the edits.
+# -- turning a change into a Fix -------------------------------------------------
+def build_fix(ctx, description: str, safety: str, changes: Dict[cst.CSTNode, Callable],
+              exclusive: bool = False, near: Optional[cst.CSTNode] = None) -> Optional[Fix]:
+    """Apply ``changes`` (see :func:`rewrite`) to the module, check the result, compute the edits.
 
-    Returns None when the transform changes nothing or produces code that does
-    not parse (libcst) or does not compile (CPython), so a fix never breaks a
-    file. ``exclusive`` marks fixes that add module-level names or imports:
-    ``--fix`` applies them alone, never merged with other fixes of the file in
-    the same round.
+    Returns None when nothing changes or the result does not parse (libcst)
+    or does not compile (CPython), so a fix never breaks a file. Only the
+    module-level statements that change are generated, parsed and diffed, so a
+    fix costs in proportion to the statement it touches, not to the file.
+    ``exclusive`` marks fixes that add module-level names or imports: ``--fix``
+    applies them alone, never merged with other fixes of the file in the same
+    round. ``near`` (the function the changes are in) only helps find them.
     """
     module = ctx.model.module
-    new_module = transform(module)
-    old_code, new_code = module.code, new_module.code
-    if new_code == old_code or not parses(new_code, original_compiles(ctx)):
+    index = _index(ctx)
+    new_module = rewrite(module, changes, index, near)
+    if new_module is module:
         return None
-    edits = compute_edits(old_code, new_code)
+    edits = _statement_edits(ctx, index, module, new_module)
+    if edits is None:  # the file's layout needs the whole text: diff all of it
+        old_code, new_code = index.code(), new_module.code
+        if new_code == old_code or not parses(new_code, original_compiles(ctx)):
+            return None
+        edits = compute_edits(old_code, new_code)
     if not edits:
         return None
 
-    def apply(tree: cst.Module) -> cst.Module:
-        return new_module if tree is module else transform(tree)
+    def transform(tree: cst.Module) -> cst.Module:
+        return new_module if tree is module else rewrite(tree, changes)
 
-    fix = Fix(description=description, safety=safety, transform=apply, edits=edits)
+    fix = Fix(description=" ".join(description.split()), safety=safety, transform=transform, edits=edits)
     fix.exclusive = exclusive
     return fix
+
+
+def _statement_edits(ctx, index, module: cst.Module, new_module: cst.Module) -> Optional[list]:
+    """Edits from the module-level statements that differ; [] when the change is invalid or empty,
+    None when the whole text must be compared (the layout did not add up)."""
+    layout = index.layout()
+    if layout is None or any(
+        getattr(module, attr) != getattr(new_module, attr)
+        for attr in ("encoding", "default_indent", "default_newline", "has_trailing_newline")
+    ):
+        return None
+    for old_lines, new_lines in ((module.header, new_module.header), (module.footer, new_module.footer)):
+        if len(old_lines) != len(new_lines) or any(a is not b for a, b in zip(old_lines, new_lines)):
+            return None
+    old_body, new_body = list(module.body), list(new_module.body)
+    matcher = difflib.SequenceMatcher(None, [id(s) for s in old_body], [id(s) for s in new_body], autojunk=False)
+    hunks = []
+    fragments = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old_text = "".join(layout.texts[i1:i2])
+        new_text = "".join(new_module.code_for_node(s) for s in new_body[j1:j2])
+        hunks.append((layout.starts[i1] if i1 < len(layout.starts) else layout.end, old_text, new_text))
+        fragments.append(new_text)
+    # Module-level statements are complete on their own: the changed ones must parse and compile alone.
+    if not parses("".join(fragments), original_compiles(ctx)):
+        return []
+    edits = []
+    for start, old_text, new_text in hunks:
+        for e in compute_edits(old_text, new_text):
+            shift = start - 1
+            edits.append(Edit(e.line + shift, e.column, e.end_line + shift, e.end_column, e.content))
+    return edits
+
+
+class _Index:
+    """Per module, computed on demand and once: the text and first line of each module-level
+    statement, the parents of the nodes inside a statement a fix touches, every identifier."""
+
+    def __init__(self, module: cst.Module, positions=None, extra_names: Iterable[str] = ()):
+        self.module = module
+        self.positions = positions
+        self._extra_names = list(extra_names)
+        self._names: Optional[set] = None
+        self._parents: Dict[int, Dict[int, cst.CSTNode]] = {}  # statement index -> {id(node): parent}
+        self._layout = False
+        self._code: Optional[str] = None
+        self._statements: Optional[Dict[int, int]] = None
+
+    def code(self) -> str:
+        if self._code is None:
+            self._code = self.module.code
+        return self._code
+
+    @property
+    def names(self) -> set:
+        """Every identifier in the text (comments and strings too: a new name must clash with nothing)."""
+        if self._names is None:
+            self._names = set(_IDENTIFIER.findall(self.code())) | set(self._extra_names)
+        return self._names
+
+    def layout(self):
+        """Each module-level statement's text and first line, or None when they do not add up to the file."""
+        if self._layout is False:
+            self._layout = _Layout.of(self.module, self.code())
+        return self._layout
+
+    def parents_in(self, index: int) -> Dict[int, cst.CSTNode]:
+        parents = self._parents.get(index)
+        if parents is None:
+            stmt = self.module.body[index]
+            parents = {id(stmt): self.module}
+            stack = [stmt]
+            while stack:
+                node = stack.pop()
+                for child in node.children:
+                    parents[id(child)] = node
+                    stack.append(child)
+            self._parents[index] = parents
+        return parents
+
+    def top_statement(self, node) -> Optional[int]:
+        """Index of the module-level statement holding ``node``.
+
+        Statements (and decorators) are mapped to it by a walk of the statement
+        tree only; any other node is found from its line, or else by a search.
+        """
+        if node is self.module:
+            return None
+        found = self.statements().get(id(node))
+        if found is not None:
+            return found
+        layout = self.layout()
+        if layout is not None and self.positions is not None:
+            try:
+                line = self.positions.range_of(node).start.line
+            except Exception:  # noqa: BLE001 - not a node of this tree: searched below
+                line = None
+            if line is not None:
+                i = bisect.bisect_right(layout.starts, line) - 1
+                if 0 <= i < len(self.module.body) and id(node) in self.parents_in(i):
+                    return i
+        for i in range(len(self.module.body)):
+            if id(node) in self.parents_in(i):
+                return i
+        return None
+
+    def top_statement_near(self, node, near) -> Optional[int]:
+        """Like :meth:`top_statement`, trying first the statement that holds ``near`` (e.g. the function)."""
+        if near is not None and node is not self.module:
+            i = self.statements().get(id(near))
+            if i is not None and id(node) in self.parents_in(i):
+                return i
+        return self.top_statement(node)
+
+    def statements(self) -> Dict[int, int]:
+        """id of every statement, small statement, block and decorator -> its module-level statement index."""
+        if self._statements is None:
+            out: Dict[int, int] = {}
+            for i, stmt in enumerate(self.module.body):
+                _map_statements(stmt, i, out)
+            self._statements = out
+        return self._statements
+
+    def path_ids(self, node, near=None) -> Optional[set]:
+        """ids of the nodes from the module down to ``node``; None when it is not in the module."""
+        if node is self.module:
+            return {id(node)}
+        i = self.top_statement_near(node, near)
+        if i is None:
+            return None
+        parents = self.parents_in(i)
+        ids = {id(self.module)}
+        current = node
+        while current is not self.module:
+            ids.add(id(current))
+            current = parents[id(current)]
+        return ids
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _map_statements(stmt, i: int, out: Dict[int, int]) -> None:
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        out[id(node)] = i
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in node.body:
+                out[id(small)] = i
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            for decorator in node.decorators:
+                out[id(decorator)] = i
+        for name in ("body", "orelse", "finalbody"):
+            part = getattr(node, name, None)
+            if part is None:
+                continue
+            if isinstance(part, (cst.IndentedBlock, cst.Else, cst.Finally)):
+                out[id(part)] = i
+                block = part.body if not isinstance(part, cst.IndentedBlock) else part
+                if isinstance(block, cst.IndentedBlock):
+                    out[id(block)] = i
+                    stack.extend(block.body)
+                else:
+                    stack.append(block)
+            elif isinstance(part, (cst.SimpleStatementSuite, cst.BaseStatement)):
+                stack.append(part)
+        for handler in getattr(node, "handlers", ()) or ():
+            out[id(handler)] = i
+            stack.append(handler)
+        for case in getattr(node, "cases", ()) or ():
+            out[id(case)] = i
+            stack.append(case)
+
+
+class _Layout:
+    def __init__(self, texts, starts, end):
+        self.texts, self.starts, self.end = texts, starts, end
+
+    @classmethod
+    def of(cls, module: cst.Module, code: str):
+        if not module.has_trailing_newline:
+            return None
+        header = "".join(module.code_for_node(line) for line in module.header)
+        texts = [module.code_for_node(stmt) for stmt in module.body]
+        footer_start = len(header) + sum(len(t) for t in texts)
+        if header + "".join(texts) != code[:footer_start]:
+            return None
+        if any(not t.endswith(("\n", "\r")) for t in texts):
+            return None
+        starts, line = [], len(split_lines(header)) + 1
+        for text in texts:
+            starts.append(line)
+            line += len(split_lines(text))
+        return cls(texts, starts, line)
+
+
+def _index(ctx) -> _Index:
+    key = "_fix_index"
+    index = ctx.__dict__.get(key)
+    if index is None or index.module is not ctx.model.module:
+        index = _Index(ctx.model.module, ctx.model.positions, list(ctx.model.bindings) + list(ctx.model.imports))
+        ctx.__dict__[key] = index
+    return index
 
 
 def parses(code: str, must_compile: bool = True) -> bool:
@@ -71,7 +288,7 @@ def original_compiles(ctx) -> bool:
     """Whether this Python can compile the file as it is (newer syntax may not)."""
     key = "_fix_original_compiles"
     if key not in ctx.__dict__:
-        ctx.__dict__[key] = compiles(ctx.model.module.code)
+        ctx.__dict__[key] = compiles(_index(ctx).code())
     return ctx.__dict__[key]
 
 
@@ -155,22 +372,9 @@ def is_docstring(stmt) -> bool:
     )
 
 
-def contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        stack.extend(node.children)
-    return False
-
-
-def top_level_index(module: cst.Module, node: cst.CSTNode) -> Optional[int]:
+def top_level_index(ctx, node: cst.CSTNode) -> Optional[int]:
     """Index of the module-level statement that holds ``node``."""
-    for i, stmt in enumerate(module.body):
-        if stmt is node or contains(stmt, node):
-            return i
-    return None
+    return _index(ctx).top_statement(node)
 
 
 # -- rewriting by identity -----------------------------------------------------------
@@ -191,7 +395,7 @@ class _Rewriter(cst.CSTTransformer):
 
 
 def _path_ids(root: cst.CSTNode, targets: List[cst.CSTNode]) -> set:
-    """ids of every node on a path from ``root`` to one of ``targets``."""
+    """ids of every node on a path from ``root`` to one of ``targets`` (a walk of the whole tree)."""
     wanted = {id(t) for t in targets}
     keep = set()
     stack = [(root, None)]
@@ -208,36 +412,54 @@ def _path_ids(root: cst.CSTNode, targets: List[cst.CSTNode]) -> set:
     return keep
 
 
-def rewrite(module: cst.Module, changes: Dict[cst.CSTNode, Callable]) -> cst.Module:
+def rewrite(module: cst.Module, changes: Dict[cst.CSTNode, Callable], index: Optional[_Index] = None,
+            near: Optional[cst.CSTNode] = None) -> cst.Module:
     """Replace nodes of ``module`` (matched by identity) with ``fn(updated_node)``.
 
-    ``fn`` may return a node, ``cst.RemoveFromParent()`` or a ``cst.FlattenSentinel``.
-    Only the paths to the changed nodes are visited. A module that does not
-    hold the nodes (another tree) comes back unchanged.
+    ``fn`` may return a node, ``cst.RemoveFromParent()`` or a ``cst.FlattenSentinel``;
+    a change of the Module itself runs last, on the module with the other
+    changes made. Only the paths to the changed nodes are visited: with an
+    ``index`` of this module, only the module-level statements holding them. A
+    module that does not hold the nodes (another tree) comes back unchanged.
     """
     if not changes:
         return module
     entries = {id(node): (node, fn) for node, fn in changes.items()}
-    keep = _path_ids(module, list(changes))
-    if id(module) not in keep:
-        return module
-    return module.visit(_Rewriter(entries, keep))
+    if index is None or index.module is not module:
+        keep = _path_ids(module, list(changes))
+        if id(module) not in keep:
+            return module
+        return module.visit(_Rewriter(entries, keep))
+    by_statement: Dict[int, set] = {}
+    for node in changes:
+        if node is module:
+            continue
+        ids = index.path_ids(node, near)
+        if ids is None:
+            return module
+        by_statement.setdefault(index.top_statement_near(node, near), set()).update(ids)
+    body = list(module.body)
+    replaced = {}
+    for i, keep in by_statement.items():
+        replaced[i] = body[i].visit(_Rewriter(entries, keep))
+    new_body = []
+    for i, stmt in enumerate(body):
+        new = replaced.get(i, stmt)
+        if isinstance(new, cst.FlattenSentinel):
+            new_body.extend(new.nodes)
+        elif not isinstance(new, cst.RemovalSentinel):
+            new_body.append(new)
+    new_module = module.with_changes(body=new_body) if replaced else module
+    entry = entries.get(id(module))
+    if entry is not None and entry[0] is module:
+        new_module = entry[1](new_module)
+    return new_module
 
 
 # -- names ---------------------------------------------------------------------------
 def names_used(ctx) -> set:
     """Every identifier written anywhere in the module (so a new name clashes with none)."""
-    key = "_fix_names_used"
-    if key not in ctx.__dict__:
-        found = set(ctx.model.bindings) | set(ctx.model.imports)
-        stack = [ctx.model.module]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name):
-                found.add(node.value)
-            stack.extend(node.children)
-        ctx.__dict__[key] = found
-    return ctx.__dict__[key]
+    return _index(ctx).names
 
 
 def fresh_name(ctx, base: str, also_taken: Iterable[str] = ()) -> str:
@@ -469,7 +691,7 @@ def bound_in_headers(fn: Function, name: str) -> bool:
             return True
         if isinstance(node, cst.ExceptHandler) and node.name is not None and name in _target_names(node.name.name):
             return True
-        if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(getattr(node, "names", None), cst.ImportStar):
+        if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
                 local = alias.asname.name if alias.asname is not None else alias.name
                 if dotted(local) and dotted(local).split(".")[0] == name:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import names_in
-from .common import SAFE, as_indented_block, build_fix, function_named_by, is_docstring, rewrite
+from .common import SAFE, as_indented_block, build_fix, function_named_by, is_docstring
 
 
 def _mutable_params(ctx, fn) -> list:
@@ -68,7 +68,7 @@ def fix(code, ctx, report):
         ctx,
         f"Default {names} to None and create the {'value' if len(params) == 1 else 'values'} in the function",
         SAFE,
-        lambda module: rewrite(module, {fn.node: new_function}),
+        {fn.node: new_function},
     )
 
 
@@ -87,4 +87,3 @@ def _init_statement(name: str, default: cst.BaseExpression) -> cst.If:
         body=[cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=default)]
     )
     return cst.If(test=test, body=cst.IndentedBlock(body=[assign]))
-

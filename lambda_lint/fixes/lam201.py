@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .common import UNSAFE, build_fix, call_site, dropped_call_statement, rewrite
+from .common import UNSAFE, build_fix, call_site, dropped_call_statement
 
 
 def fix(code, ctx, report):
@@ -35,7 +35,7 @@ def fix(code, ctx, report):
         if block is None:
             return None
         changes[block] = lambda updated: _remove_line(updated, block, line)
-    return build_fix(ctx, f"Remove the `{what}()` call", UNSAFE, lambda module: rewrite(module, changes))
+    return build_fix(ctx, f"Remove the `{what}()` call", UNSAFE, changes, near=site.function.node)
 
 
 def _block_of(site, line):
@@ -62,7 +62,8 @@ def _remove_line(updated, original_block, original_line):
     removed = body.pop(index)
     comments = [line for line in removed.leading_lines if line.comment is not None]
     if index < len(body) and comments:
-        body[index] = body[index].with_changes(leading_lines=list(removed.leading_lines) + list(body[index].leading_lines))
+        leading = list(removed.leading_lines) + list(body[index].leading_lines)
+        body[index] = body[index].with_changes(leading_lines=leading)
     if not body and isinstance(updated, cst.IndentedBlock):
         body = [cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=removed.leading_lines)]
     return updated.with_changes(body=body)

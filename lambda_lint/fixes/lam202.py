@@ -36,7 +36,6 @@ from .common import (
     code_of,
     fresh_name,
     insert_module_statement,
-    rewrite,
     top_level_index,
 )
 
@@ -72,11 +71,13 @@ def fix(code, ctx, report):
         return None
 
     module = ctx.model.module
-    enclosing = top_level_index(module, fn.node)
+    enclosing = top_level_index(ctx, fn.node)
     if enclosing is None:
         return None
-    needed = _first_bound_indexes(module)
-    lowest = after_imports_index(module)
+    needed = _first_bound_indexes(ctx)
+    if "_fix_after_imports" not in ctx.__dict__:
+        ctx.__dict__["_fix_after_imports"] = after_imports_index(module)
+    lowest = ctx.__dict__["_fix_after_imports"]
     for name in names_in(call):
         if name in needed:
             lowest = max(lowest, needed[name] + 1)
@@ -87,7 +88,7 @@ def fix(code, ctx, report):
     if existing is not None:
         changes = {call: lambda updated: cst.Name(existing, lpar=updated.lpar, rpar=updated.rpar)}
         return build_fix(ctx, f"Use the module-level `{existing}` instead of building a new one",
-                         UNSAFE, lambda m: rewrite(m, changes))
+                         UNSAFE, changes, near=fn.node)
 
     name = fresh_name(ctx, _name_for(call, qualified))
     at = next(
@@ -111,8 +112,9 @@ def fix(code, ctx, report):
         ctx,
         f"Create it once at module level (`{name} = {_short(code_of(ctx, call))}`) and reuse it",
         UNSAFE,
-        lambda m: rewrite(m, changes),
+        changes,
         exclusive=True,
+        near=fn.node,
     )
 
 
@@ -253,12 +255,15 @@ def _root(expr):
     return expr
 
 
-def _first_bound_indexes(module: cst.Module) -> dict:
-    """name -> index of the first module-level statement that binds it."""
-    out = {}
-    for i, stmt in enumerate(module.body):
-        for name in _bound_by(stmt):
-            out.setdefault(name, i)
+def _first_bound_indexes(ctx) -> dict:
+    """name -> index of the first module-level statement that binds it (computed once per module)."""
+    out = ctx.__dict__.get("_fix_first_bound")
+    if out is None:
+        out = {}
+        for i, stmt in enumerate(ctx.model.module.body):
+            for name in _bound_by(stmt):
+                out.setdefault(name, i)
+        ctx.__dict__["_fix_first_bound"] = out
     return out
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..names import call_method, keyword_arg, positional_args
-from .common import UNSAFE, build_fix, call_site, code_of, dropped_call_statement, rewrite
+from .common import UNSAFE, build_fix, call_site, code_of, dropped_call_statement
 
 
 def fix(code, ctx, report):
@@ -28,23 +28,23 @@ def fix(code, ctx, report):
     fn = site.function
     method = call_method(call)
     if code == "LAM304" and method == "shutdown":
-        return _shutdown_waits(ctx, call)
+        return _shutdown_waits(ctx, call, fn)
     expr, _line = dropped_call_statement(site)
     if expr is None or expr.value is not call:  # already awaited, or not a statement of its own
         return None
     text = _short(code_of(ctx, call))
     if code == "LAM304" and method == "submit":
         changes = {call: lambda updated: cst.Call(func=cst.Attribute(value=updated, attr=cst.Name("result")))}
-        return build_fix(ctx, f"Wait for the result: `{text}.result()`", UNSAFE, lambda m: rewrite(m, changes))
+        return build_fix(ctx, f"Wait for the result: `{text}.result()`", UNSAFE, changes, near=fn.node)
     if code in ("LAM301", "LAM302") or (code == "LAM304" and method == "run_in_executor"):
         if not fn.is_async:
             return None
         changes = {expr: lambda updated: updated.with_changes(value=cst.Await(expression=updated.value))}
-        return build_fix(ctx, f"Await it: `await {text}`", UNSAFE, lambda m: rewrite(m, changes))
+        return build_fix(ctx, f"Await it: `await {text}`", UNSAFE, changes, near=fn.node)
     return None
 
 
-def _shutdown_waits(ctx, call):
+def _shutdown_waits(ctx, call, fn):
     kw = keyword_arg(call, "wait")
     if kw is not None:
         target = kw.value
@@ -56,7 +56,8 @@ def _shutdown_waits(ctx, call):
     if not (isinstance(target, cst.Name) and target.value == "False"):
         return None
     changes = {target: lambda updated: cst.Name("True", lpar=updated.lpar, rpar=updated.rpar)}
-    return build_fix(ctx, "Wait for the submitted work: `shutdown(wait=True)`", UNSAFE, lambda m: rewrite(m, changes))
+    return build_fix(ctx, "Wait for the submitted work: `shutdown(wait=True)`", UNSAFE, changes,
+                     near=fn.node)
 
 
 def _short(text: str) -> str:

@@ -29,7 +29,6 @@ from .common import (
     dropped_call_statement,
     expression_statement,
     fresh_name,
-    rewrite,
 )
 
 
@@ -54,7 +53,6 @@ def fix(code, ctx, report):
         return None  # not directly in the function body (inside a loop or a branch)
 
     receiver = func.value
-    exclusive = False
     if isinstance(receiver, cst.Name):
         name = receiver.value
         if not _bound_once_before(ctx, fn, name, statements, start_index):
@@ -64,7 +62,6 @@ def fix(code, ctx, report):
         base = "_timer" if ctx.qualify(receiver.func).endswith("Timer") else "_thread"
         name = fresh_name(ctx, base, also_taken=ctx.locals_of(fn))
         split = receiver
-        exclusive = True
     else:
         return None
 
@@ -80,8 +77,9 @@ def fix(code, ctx, report):
         start_line = stmts[start_index]
         tail = stmts[start_index + 1:]
         if split is not None:
+            thread = start_line.body[0].value.func.value
             created = cst.SimpleStatementLine(
-                body=[cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=start_line.body[0].value.func.value)],
+                body=[cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=thread)],
                 leading_lines=start_line.leading_lines,
             )
             started = cst.SimpleStatementLine(
@@ -111,8 +109,8 @@ def fix(code, ctx, report):
 
     changes = {body: new_block}
     what = "before it returns" if rest else "after starting it"
-    return build_fix(ctx, f"Join the thread (`{name}.join()`) {what}", UNSAFE,
-                     lambda m: rewrite(m, changes), exclusive=exclusive)
+    # Not exclusive: a new name is local to the function, and two fixes in one function touch the same lines.
+    return build_fix(ctx, f"Join the thread (`{name}.join()`) {what}", UNSAFE, changes, near=fn.node)
 
 
 def _bound_once_before(ctx, fn, name, statements, start_index) -> bool:

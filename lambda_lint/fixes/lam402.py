@@ -26,7 +26,6 @@ from .common import (
     import_binding_node,
     module_name_for,
     names_used,
-    rewrite,
 )
 
 DEFAULT_MAXSIZE = 128
@@ -70,8 +69,9 @@ def fix(code, ctx, report):
         ctx,
         f"Bound the cache: `{_render(ctx, decorator, changes)}`",
         SAFE,
-        lambda module: rewrite(module, changes),
+        changes,
         exclusive=exclusive,
+        near=fn.node,
     )
 
 
@@ -131,4 +131,3 @@ def _cache_to_lru(ctx, expr, n: int):
 
     call = cst.Call(func=cst.Name("lru_cache"), args=[_maxsize_arg(n)])
     return {expr: lambda updated: call, importer: lambda node: add_import_alias(node, "lru_cache")}, True
-

@@ -47,7 +47,6 @@ from .common import (
     module_name_for,
     names_used,
     parse_statement,
-    rewrite,
     statement_in_block,
     stdlib_import_index,
     uses_of,
@@ -124,7 +123,7 @@ def fix(code, ctx, report):
 
     changes = {block: new_block}
     changes.update(_import_changes(ctx, imports))
-    return build_fix(ctx, description, UNSAFE, lambda m: rewrite(m, changes), exclusive=bool(imports))
+    return build_fix(ctx, description, UNSAFE, changes, exclusive=bool(imports), near=fn.node)
 
 
 def _in_with_items(site, with_node) -> bool:
@@ -320,6 +319,7 @@ def _temporary_directory(ctx, fn, site, block, index, name):
         ctx,
         f"Use a directory that removes itself: `with {ctx.model.module.code_for_node(new_func)}() as {name}:`",
         UNSAFE,
-        lambda m: rewrite(m, changes),
+        changes,
         exclusive=exclusive,
+        near=fn.node,
     )
