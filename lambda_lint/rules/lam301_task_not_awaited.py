@@ -75,9 +75,12 @@ async def accept(order):
 def lambda_handler(event, context):
     return asyncio.run(accept(event))
 """
+    fixable = "sometimes"
     fix_safety = (
-        "No automatic fix: where to await the task (immediately, or after other work so that it "
-        "runs concurrently) and how to handle its failure are decisions for the author."
+        "Inside an `async def`, a dropped task gets awaited where it is created "
+        "(`await asyncio.create_task(...)`). The fix is unsafe: the handler now waits for the task "
+        "there, which changes timing and lets its exception propagate. A task kept in a variable, or "
+        "created in a plain function, gets no fix: where to await it is the author's choice."
     )
     references = (
         "[asyncio: create_task (keep a reference and await it)](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)",

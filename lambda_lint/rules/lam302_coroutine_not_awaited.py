@@ -86,9 +86,11 @@ async def main(event):
 def lambda_handler(event, context):
     return asyncio.run(main(event))
 """
+    fixable = "sometimes"
     fix_safety = (
-        "No automatic fix: inside an `async def` the fix is usually `await`, but in a plain function "
-        "it is `asyncio.run(...)` or restructuring the caller, and awaiting changes timing."
+        "Inside an `async def`, the dropped call gets `await`. The fix is unsafe: the coroutine now "
+        "runs (it never did), in order, and its exceptions propagate. In a plain function there is no "
+        "fix: it needs `asyncio.run(...)` or a change to the caller."
     )
     references = (
         "[asyncio: coroutines must be awaited](https://docs.python.org/3/library/asyncio-task.html#coroutines)",

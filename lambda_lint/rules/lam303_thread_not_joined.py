@@ -87,9 +87,12 @@ def lambda_handler(event, context):
         uploader.join()
     return {"queued": True}
 """
+    fixable = "sometimes"
     fix_safety = (
-        "No automatic fix: joining makes the handler wait for the thread, which changes its "
-        "duration; where to join is the author's choice."
+        "Where the thread is a local name and every return is in the same function, the fix joins it "
+        "before the function returns (`try`/`finally` when there are early returns; an inline "
+        "`Thread(...).start()` gets a name first). It is unsafe: the handler now waits for the thread, "
+        "which changes its duration."
     )
     references = (
         "[threading.Thread.join](https://docs.python.org/3/library/threading.html#threading.Thread.join)",

@@ -89,9 +89,12 @@ def lambda_handler(event, context):
     audit.result(timeout=5)
     return {"ok": True}
 """
+    fixable = "sometimes"
     fix_safety = (
-        "No automatic fix: resolving the future makes the handler wait for the work (and raise its "
-        "exception), which changes its duration and behaviour."
+        "A dropped `executor.submit(...)` gets `.result()`, a dropped `run_in_executor(...)` inside an "
+        "`async def` gets `await`, and `shutdown(wait=False)` of a per-invocation executor becomes "
+        "`wait=True`. All are unsafe: the handler now waits for the work and raises its exception. "
+        "Futures kept in lists get no fix."
     )
     references = (
         "[concurrent.futures: Executor.submit and shutdown](https://docs.python.org/3/library/concurrent.futures.html#concurrent.futures.Executor.shutdown)",
