@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional
 
@@ -39,6 +40,7 @@ TOOL_NAMES = {"LAM001": "parse-error", "LAM002": "handler-not-found"}
 # tests/test_parallel.py), repeated here so that planning needs no libcst.
 HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MODULE_LEVEL_HANDLER_TEXT = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
 
 # Below this much source (bytes of the files the units may parse) a process
 # pool costs more than it saves.
@@ -167,6 +169,7 @@ class Plan:
         self._data: Dict[str, Optional[bytes]] = {}
         self._hashes: Dict[str, str] = {}
         self._targets: Dict[str, list] = {}
+        self._probed: Dict[tuple, Optional[str]] = {}
         self.declared: list = []  # (index, kind, path, function, source, declared_in, line, spec)
         self.missing: list = []  # (index, MissingInfo) for declared files that do not exist
         self.code_roots: list = []
@@ -175,9 +178,19 @@ class Plan:
 
     # -- reading -----------------------------------------------------------------
     def data(self, path: str) -> Optional[bytes]:
-        """The file's bytes, or None when it cannot be read as a file."""
+        """The file's bytes, or None when it cannot be read as a file.
+
+        Read the way the Project reads (``project.read_bytes``) once that module
+        is loaded, so that a caller who substitutes texts there (the fixer's
+        in-memory rounds) is seen by the planning too.
+        """
         if path not in self._data:
-            self._data[path] = _read(path)
+            project = sys.modules.get("lambda_lint.project")
+            if project is not None and hasattr(project, "read_bytes"):
+                value = project.read_bytes(path)
+                self._data[path] = value if isinstance(value, bytes) else None
+            else:
+                self._data[path] = _read(path)
         return self._data[path]
 
     def digest(self, path: str) -> str:
@@ -186,8 +199,20 @@ class Plan:
         return self._hashes[path]
 
     def is_candidate(self, path: str) -> bool:
+        """Whether the file may define a conventional handler (and is parsed to find out).
+
+        The text test is the Project's; a file whose matches are all indented is
+        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``
+        is defined at module level (also inside a module-level ``if``/``try``),
+        or if ``ast`` cannot parse it (libcst then decides, and reports LAM001).
+        So a method or a nested function called ``handler`` costs no libcst parse.
+        """
         data = self.data(path)
-        return data is None or bool(HANDLER_TEXT.search(data))
+        if data is None:
+            return True
+        if not HANDLER_TEXT.search(data):
+            return False
+        return bool(MODULE_LEVEL_HANDLER_TEXT.search(data)) or _module_level_handler(data)
 
     # -- declared handlers ----------------------------------------------------------
     def _declare(self, result: CheckResult) -> None:
@@ -324,7 +349,10 @@ class Plan:
             prefixes = [".".join(parts[:i]) for i in range(1, len(parts) + 1)] or [""]
             for base in candidates:
                 for prefix in prefixes:
-                    target = _module_file(self.root, base, prefix)
+                    key = (base, prefix)
+                    if key not in self._probed:
+                        self._probed[key] = _module_file(self.root, base, prefix)
+                    target = self._probed[key]
                     if target is not None and target != importer:
                         found.append(target)
         return list(dict.fromkeys(found))
@@ -490,23 +518,20 @@ def analyse_unit(setup: dict, unit: dict, keep_objects: bool = False) -> dict:
 
     analysis = ProjectAnalysis(project, getattr(config, "extend_clients", None) or [])
     rules = [rule() for rule in ALL_RULES if rule.code in enabled]
-    fixes_for = _fix_provider()
-    pending = []  # (model, rule, report)
+    pending = []  # (model, rule, report, ctx)
     for model in _modules_to_check(project, checked):
         ctx = Context(project, model, analysis, config)
         for rule in rules:
             try:
                 for report in rule.check(ctx):
-                    if report.fix is None and fixes_for is not None:
-                        report.fix = fixes_for(rule.code, ctx, report)
-                    pending.append((model, rule, report))
+                    pending.append((model, rule, report, ctx))
             except Exception as exc:  # a bug of ours must not hide the other findings
                 outcome["internal_errors"].append(
                     f"{display_path(model.path)}: internal error in {rule.code} ({rule.name}): "
                     f"{type(exc).__name__}: {exc}"
                 )
     by_module: Dict[str, tuple] = {}
-    for model, _, report in pending:
+    for model, _, report, _ in pending:
         by_module.setdefault(model.path, (model, []))[1].append(report.node)
     for model, nodes in by_module.values():
         try:
@@ -514,8 +539,21 @@ def analyse_unit(setup: dict, unit: dict, keep_objects: bool = False) -> dict:
         except Exception:  # noqa: BLE001 - placed one by one below, with the error reported there
             pass
 
+    # Fixes only for the reports that keep their site (a fix costs about a parse of the module).
+    survivors = _one_code_per_site(pending)
+    fixes_for = _fix_provider()
+    for model, rule, report, ctx in survivors:
+        if report.fix is None and fixes_for is not None:
+            try:
+                report.fix = fixes_for(rule.code, ctx, report)
+            except Exception as exc:  # a bug of ours: the finding stays, without a fix
+                outcome["internal_errors"].append(
+                    f"{display_path(model.path)}: internal error in {rule.code} ({rule.name}): "
+                    f"{type(exc).__name__}: {exc}"
+                )
+
     diagnostics = []
-    for model, rule, report in _one_code_per_site(pending):
+    for model, rule, report, _ in survivors:
         try:
             diagnostics.append(_to_diagnostic(model, rule, report))
         except Exception as exc:
@@ -578,7 +616,7 @@ def _one_code_per_site(pending: list) -> list:
             rank[code], group_of[code] = i, g
     best = {}
     for item in pending:
-        model, rule, report = item
+        model, rule, report = item[0], item[1], item[2]
         group = group_of.get(rule.code)
         if group is None:
             best[(model.path, id(report.node), rule.code)] = item
@@ -650,6 +688,30 @@ def _read(path: str) -> Optional[bytes]:
         return None
 
 
+def _module_level_handler(data: bytes) -> bool:
+    """A ``def handler``/``def lambda_handler`` outside any function or class, by ``ast``
+    (True when ``ast`` cannot tell)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name in ("handler", "lambda_handler"):
+                return True
+        elif not isinstance(node, ast.ClassDef):
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                todo.extend(x for x in getattr(node, name, ()) or () if isinstance(x, ast.AST))
+    return False
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -664,7 +726,10 @@ def _module_file(root: str, base: str, dotted_name: str) -> Optional[str]:
     return None
 
 
-_FROM_IMPORT = re.compile(r"\bfrom[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import\b[ \t]*(\([^)]*\)|(?:[^\n\\]|\\\r?\n)*)")
+_FROM_IMPORT = re.compile(
+    r"\bfrom(?:[ \t]|\\\r?\n)+(\.*)(?:[ \t]|\\\r?\n)*([\w.]*)(?:[ \t]|\\\r?\n)+import\b[ \t]*"
+    r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\]|\\\r?\n)*)"
+)
 _IMPORT = re.compile(r"\bimport[ \t]+((?:[^\n\\;]|\\\r?\n)*)")
 _NAME = re.compile(r"[^\W\d][\w.]*")
 
@@ -695,8 +760,9 @@ def _import_targets(data: bytes) -> list:
 
 def _names(clause: str) -> list:
     names = []
+    clause = re.sub(r"#[^\n]*", "", clause)
     for part in clause.replace("\\\n", " ").replace("(", " ").replace(")", " ").split(","):
-        part = part.split("#", 1)[0].strip()
+        part = part.strip()
         found = _NAME.match(part)
         if found:
             names.append(found.group(0).strip("."))
@@ -704,8 +770,6 @@ def _names(clause: str) -> list:
 
 
 def _dependency_versions() -> str:
-    import sys
-
     try:
         from importlib.metadata import version
 

@@ -1,10 +1,19 @@
-"""Which files a check looks at: walking folders, skipping what is never Lambda code."""
+"""Which files a check looks at: walking folders, skipping what is never Lambda code.
+
+Walking never follows symbolic links to folders (they could loop or leave the
+tree); links to files are listed like files, and a broken or looping one is
+reported by the checker as LAM001. A folder named ``*.py`` is a folder. A
+``*.py`` that is not a regular file (a named pipe, a socket, a device, or a
+link to one) is never opened: reading a pipe would block and a device may never
+end. It and a folder that cannot be listed are reported as errors.
+"""
 from __future__ import annotations
 
 import fnmatch
 import os
 import re
-from typing import Iterable, List, Tuple
+import stat
+from typing import Iterable, List, Optional, Tuple
 
 # Folders that never hold the project's own Lambda code (or hold copies of it:
 # SAM and CDK build output would report every finding twice).
@@ -48,8 +57,11 @@ class Excluder:
             return True
         if self._path_re is None:
             return False
-        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
-        if rel.startswith(".."):
+        try:
+            rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+        except ValueError:  # another drive on Windows
+            rel = "../"
+        if rel == ".." or rel.startswith("../"):
             rel = path.replace(os.sep, "/")
         return self._path_re.match(rel) is not None
 
@@ -70,7 +82,12 @@ def _gitignore_patterns(path: str) -> List[str]:
 
 
 def collect_files(paths: Iterable[str], excluded, force_exclude: bool = False) -> Tuple[List[str], List[str]]:
-    """(python files, error messages). Files named explicitly are kept unless ``force_exclude``."""
+    """(python files, error messages). Files named explicitly are kept unless ``force_exclude``.
+
+    Every problem is one line naming the path: a path that does not exist, a
+    folder that cannot be listed, a special file. The other paths are still
+    collected.
+    """
     files: List[str] = []
     errors: List[str] = []
     seen = set()
@@ -79,14 +96,17 @@ def collect_files(paths: Iterable[str], excluded, force_exclude: bool = False) -
         if os.path.isdir(path):
             if excluded(path) and force_exclude:
                 continue
-            for found in _walk(path, excluded):
+            for found in _walk(path, excluded, errors):
                 if found not in seen:
                     seen.add(found)
                     files.append(found)
         elif os.path.lexists(path):
             if force_exclude and excluded(path):
                 continue
-            if path not in seen:
+            problem = _special_file(path)
+            if problem:
+                errors.append(f"{given}: {problem}; not checked")
+            elif path not in seen:
                 seen.add(path)
                 files.append(path)
         else:
@@ -94,9 +114,45 @@ def collect_files(paths: Iterable[str], excluded, force_exclude: bool = False) -
     return files, errors
 
 
-def _walk(top: str, excluded) -> Iterable[str]:
+def _special_file(path: str) -> Optional[str]:
+    """Why ``path`` (or what its link points to) must not be opened, or None.
+
+    Broken and looping links are not special: reading them fails at once, and
+    the checker reports that failure for the file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe, not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file"
+    return "is not a regular file"
+
+
+def _shown(path: str) -> str:
+    """Like engine.display_path: relative to the working folder when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+
+
+def _walk(top: str, excluded, errors: Optional[List[str]] = None) -> Iterable[str]:
+    def unreadable(exc: OSError) -> None:
+        if errors is not None:
+            where = exc.filename or top
+            errors.append(f"{_shown(where)}: cannot list this folder ({exc.strerror or exc}); "
+                          "its files were not checked")
+
     # followlinks=False: a symlinked folder could loop or leave the tree.
-    for folder, dirs, names in os.walk(top, followlinks=False):
+    for folder, dirs, names in os.walk(top, followlinks=False, onerror=unreadable):
         if os.path.exists(os.path.join(folder, "pyvenv.cfg")) and folder != top:
             dirs[:] = []
             continue
@@ -104,5 +160,11 @@ def _walk(top: str, excluded) -> Iterable[str]:
         for name in sorted(names):
             if name.endswith(".py"):
                 full = os.path.join(folder, name)
-                if not excluded(full):
-                    yield full
+                if excluded(full):
+                    continue
+                problem = _special_file(full)
+                if problem:
+                    if errors is not None:
+                        errors.append(f"{_shown(full)}: {problem}; not checked")
+                    continue
+                yield full

@@ -7,6 +7,7 @@ with-blocks, loops) together with their enclosing nodes.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -287,6 +288,28 @@ class _Indexer(FastVisitor):
         if type(original_node) is cst.ClassDef:
             self.classes.pop()
 
+    def walk(self, node: cst.CSTNode) -> None:
+        """``node.visit(self)`` without libcst rebuilding every node it visits
+        (which costs about half a parse): the same nodes, in the same order, with
+        the same on_visit/on_leave calls, except for whitespace and punctuation,
+        where there is nothing to record (see :func:`_child_fields`)."""
+        if self.on_visit(node):
+            fields = _child_fields(type(node))
+            if fields is None:
+                node._visit_and_replace_children(self)  # no source to read the order from
+            else:
+                kinds = _KINDS
+                for name in fields:
+                    value = getattr(node, name)
+                    kind = kinds.get(type(value)) or _kind(type(value))
+                    if kind == _WALK:
+                        self.walk(value)
+                    elif kind == _SEQUENCE:
+                        for child in value:
+                            if (kinds.get(type(child)) or _kind(type(child))) == _WALK:
+                                self.walk(child)
+        self.on_leave(node)
+
     def _site(self, node, bucket) -> Site:
         site = Site(node, tuple(self.stack[:-1]), self.function)
         bucket.append(site)
@@ -322,11 +345,11 @@ class _Indexer(FastVisitor):
             outer.nested[fn.name] = fn
         # Decorators and defaults are evaluated in the enclosing scope.
         for deco in node.decorators:
-            deco.visit(self)
-        node.params.visit(self)
+            self.walk(deco)
+        self.walk(node.params)
         saved_stack = self.stack
         self.function, self.stack = fn, []
-        node.body.visit(self)
+        self.walk(node.body)
         self.function, self.stack = outer, saved_stack
         return False
 
@@ -472,7 +495,59 @@ _VISITORS = {
 }
 
 
+# Nodes that hold only whitespace, comments or punctuation: never an operation,
+# a name, or the ancestor of one.
+_NOTHING_TO_RECORD = frozenset(
+    cls
+    for cls in vars(cst).values()
+    if isinstance(cls, type)
+    and issubclass(cls, cst.CSTNode)
+    and issubclass(cls, (
+        cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+        cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+        cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot, cst.AssignEqual,
+        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp, cst.ImportStar,
+    ))
+)
+_WALK, _SKIP, _SEQUENCE = 1, 2, 3
+_KINDS: Dict[type, int] = {}  # what the walk does with a field value of this type
+
+
+def _kind(t: type) -> int:
+    if issubclass(t, cst.CSTNode):
+        kind = _SKIP if t in _NOTHING_TO_RECORD else _WALK
+    elif issubclass(t, (tuple, list)):
+        kind = _SEQUENCE
+    else:
+        kind = _SKIP
+    _KINDS[t] = kind
+    return kind
+
+
+_CHILD_FIELDS: Dict[type, Optional[tuple]] = {}
+_VISIT_CALL = re.compile(r"\bvisit_\w+\(\s*self\s*,\s*[\"'](\w+)[\"']")
+
+
+def _child_fields(cls: type) -> Optional[tuple]:
+    """The fields of ``cls`` in the order libcst visits them, read once from its
+    ``_visit_and_replace_children`` (None if its source cannot be read)."""
+    try:
+        return _CHILD_FIELDS[cls]
+    except KeyError:
+        pass
+    import inspect
+
+    method = next((k.__dict__["_visit_and_replace_children"] for k in cls.__mro__
+                   if "_visit_and_replace_children" in k.__dict__), None)
+    try:
+        fields = tuple(dict.fromkeys(_VISIT_CALL.findall(inspect.getsource(method))))
+    except (OSError, TypeError):
+        fields = None
+    _CHILD_FIELDS[cls] = fields
+    return fields
+
+
 def build_model(path: str, module: cst.Module, name: str = "") -> ModuleModel:
     model = ModuleModel(path, module, name)
-    module.visit(_Indexer(model))
+    _Indexer(model).walk(module)
     return model

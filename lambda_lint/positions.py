@@ -22,6 +22,12 @@ from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
 
+# Once the targeted renderings of one module have emitted this many times the
+# module's tokens (or, before a rendering has reached the end, after this many
+# renderings), the next request positions every node at once.
+MAX_TARGETED_RENDERINGS = 4
+
+
 class _Placed(Exception):
     """Every wanted node has its range: stop rendering."""
 
@@ -53,6 +59,12 @@ class _TargetedState(CodegenState):
             else:
                 self.column += len(text)
         return CodePosition(self.line, self.column)
+
+    def pop_trailing_newline(self) -> None:
+        # PositionProvider has counted the newline before the module drops it; so do we.
+        self.position()
+        super().pop_trailing_newline()
+        self.synced = len(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if node in self.wanted:
@@ -101,6 +113,8 @@ class Positions:
         self._module = module
         self._computed: Dict[cst.CSTNode, CodeRange] = {}
         self.renderings = 0  # how many times the module was rendered (for tests and profiling)
+        self._emitted = 0  # tokens emitted by all renderings so far
+        self._total: Optional[int] = None  # tokens of a whole rendering, once one got to the end
 
     def prefetch(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute the ranges of ``nodes`` in one rendering of the module."""
@@ -108,11 +122,22 @@ class Positions:
         if not missing:
             return
         self.renderings += 1
+        if self._emitted > MAX_TARGETED_RENDERINGS * (self._total or 0) and (
+            self._total is not None or self.renderings > 3 * MAX_TARGETED_RENDERINGS
+        ):
+            # Asked again and again, one node at a time: position every node once.
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            everything = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._computed.update(everything)
+            return
         state = _TargetedState(self._module, missing, self._computed)
         try:
             self._module._codegen(state)
+            self._total = len(state.tokens)
         except _Placed:
             pass
+        self._emitted += len(state.tokens)
 
     def range_of(self, node: cst.CSTNode) -> CodeRange:
         if node not in self._computed:

@@ -1,0 +1,131 @@
+"""The result cache: ``.lambda_lint_cache/`` in the project root.
+
+One JSON file per unit of work (see :mod:`.engine`). Its name is a hash of
+what the unit starts from: the tool and dependency versions, the configuration
+and enabled codes, the working directory (reported paths are relative to it),
+and the path and content of each of the unit's handler files. Inside, the
+entry lists every file the unit read, with its content hash and whether it was
+one of the checked files, and every path whose absence decided an import; the
+entry is used only if all of these are still so. Editing a helper module on
+the warm path, adding a module where an import used to find nothing, or
+checking a different set of files therefore recomputes the unit.
+
+Entries hold the diagnostics as JSON (fixes with their text edits, no libcst
+transform), so that a cached run needs no parser. Writes go to a temporary file
+renamed into place, so parallel runs never see half an entry. The folder has a
+``.gitignore`` (``*``) and a ``CACHEDIR.TAG``. Delete it at any time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from typing import Optional
+
+CACHE_DIR = ".lambda_lint_cache"
+SCHEMA = 1
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by lambda-lint.\n"
+    "# For information about cache directory tags, see:\n"
+    "#\thttps://bford.info/cachedir/\n"
+)
+
+
+class Cache:
+    def __init__(self, root: str, settings: str):
+        self.dir = os.path.join(root, CACHE_DIR)
+        self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}"
+        self.hits = 0
+        self.misses = 0
+
+    # -- keys -------------------------------------------------------------------------
+    def key(self, unit: dict, plan) -> str:
+        parts = [self.settings]
+        for path in unit["roots"]:
+            parts.append(f"{path}\0{plan.digest(path)}\0{path in unit['candidates']}")
+        parts.extend(repr(d) for d in unit["declared"])
+        return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+    def _entry(self, key: str) -> str:
+        return os.path.join(self.dir, "units", key[:2], key + ".json")
+
+    # -- reading -----------------------------------------------------------------------
+    def lookup(self, unit: dict, plan) -> Optional[dict]:
+        key = self.key(unit, plan)
+        try:
+            with open(self._entry(key), encoding="utf-8") as fh:
+                entry = json.load(fh)
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not self._still_valid(entry, plan):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry["outcome"]
+
+    @staticmethod
+    def _still_valid(entry: dict, plan) -> bool:
+        try:
+            for path, (digest, checked) in entry["deps"].items():
+                if (path in plan.checked) != checked or plan.digest(path) != digest:
+                    return False
+            for path in entry["absent"]:
+                if os.path.isfile(path):
+                    return False
+        except (KeyError, TypeError, ValueError):
+            return False
+        return True
+
+    # -- writing -----------------------------------------------------------------------
+    def store(self, unit: dict, plan, outcome: dict) -> None:
+        if outcome.get("deps") is None or outcome.get("absent") is None:
+            return  # the unit could not say what it read: never cache it
+        from .engine import diagnostic_to_json
+
+        plain = {
+            "diagnostics": [d if isinstance(d, dict) else diagnostic_to_json(d) for d in outcome["diagnostics"]],
+            "handlers": [h if isinstance(h, dict) else _handler_json(h) for h in outcome["handlers"]],
+            "missing": [list(m) for m in outcome["missing"]],
+            "internal_errors": list(outcome["internal_errors"]),
+        }
+        if plain["internal_errors"]:
+            return  # a bug of ours is reported on every run until it is fixed
+        key = self.key(unit, plan)
+        entry = {"key": key, "deps": outcome["deps"], "absent": outcome["absent"], "outcome": plain}
+        try:
+            self._prepare()
+            target = self._entry(key)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(entry, fh, separators=(",", ":"))
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only tree: run without a cache
+
+    def _prepare(self) -> None:
+        if os.path.isfile(os.path.join(self.dir, "CACHEDIR.TAG")):
+            return
+        os.makedirs(self.dir, exist_ok=True)
+        for name, text in ((".gitignore", "# Created by lambda-lint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            path = os.path.join(self.dir, name)
+            if not os.path.exists(path):
+                fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                os.replace(tmp, path)
+
+
+def _handler_json(h) -> dict:
+    return {"path": h.path, "function": h.function, "line": h.line, "source": h.source,
+            "declared_in": h.declared_in, "declared_line": h.declared_line}
