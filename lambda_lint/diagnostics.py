@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-import libcst as cst
+if TYPE_CHECKING:  # libcst is only needed once a fix is built; the cached path never imports it
+    import libcst as cst
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from . import github, json_format, sarif, text
+from . import text
 from .text import statistics
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
@@ -37,10 +37,17 @@ def render(
         return text.render_concise(
             diagnostics, color=color, fixed=fixed, show_fixes=show_fixes, unsafe_fixes=unsafe_fixes
         )
+    # The tool formats are imported on use: SARIF needs the rule documentation.
     if fmt == "json":
+        from . import json_format
+
         return json_format.render_json(diagnostics)
     if fmt == "sarif":
+        from . import sarif
+
         return sarif.render_sarif(diagnostics, version=version)
     if fmt == "github":
+        from . import github
+
         return github.render_github(diagnostics)
     raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -1,10 +1,12 @@
 """How serious a code is, for the formats that have levels (SARIF, GitHub)."""
 from __future__ import annotations
 
-from ..rule_docs import is_tool_code
+# LAM0xx: the tool could not analyse a file or a handler (kept here so that
+# printing results does not import the rules).
+TOOL_CODE_PREFIX = "LAM0"
 
 
 def level_for(code: str) -> str:
     # Tool codes mean a file or handler could not be analysed at all, which is
     # worse than any single finding; rule findings are warnings, as in Ruff.
-    return "error" if is_tool_code(code) else "warning"
+    return "error" if code.startswith(TOOL_CODE_PREFIX) else "warning"
