@@ -754,7 +754,9 @@ def _import_targets(data: bytes) -> list:
     rest.append(text[last:])
     for match in _IMPORT.finditer(" ".join(rest)):
         for name in _names(match.group(1)):
-            out.append((0, name))
+            # ``import a.b`` imports the package ``a`` too.
+            parts = name.split(".")
+            out.extend((0, ".".join(parts[: i + 1])) for i in range(len(parts)))
     return list(dict.fromkeys(out))
 
 
