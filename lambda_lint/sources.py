@@ -31,6 +31,7 @@ import io
 import os
 import re
 import stat
+import sys
 import threading
 import tokenize
 import warnings
@@ -518,11 +519,12 @@ def parse(data: bytes) -> Union[cst.Module, ParseFailure]:
             "backslash); not analysed, so that no finding or fix lands on the wrong line",
             line,
         )
+    except _ChunkError as exc:
+        # CPython's verdict on that chunk only: on a whole large file, CPython's
+        # parser needs about 300 bytes of memory per byte of source.
+        return _syntax_failure(text[exc.start:exc.end], exc.error, _line_at(text, exc.start) - 1)
     except cst.ParserSyntaxError as exc:
-        verdict = syntax_error_line(text)
-        if verdict is not None:
-            return ParseFailure(f"syntax error: {verdict[1]}", verdict[0])
-        return ParseFailure(f"syntax error: {_one_line(exc.message)}", max(1, exc.raw_line))
+        return _syntax_failure(text, exc, 0)
     except RecursionError:
         return ParseFailure("too deeply nested to parse")
     except MemoryError:
@@ -533,6 +535,16 @@ def parse(data: bytes) -> Union[cst.Module, ParseFailure]:
         reason = f"syntax error: {verdict[1]}" if verdict else f"cannot parse: {type(exc).__name__}: {exc}"
         return ParseFailure(_one_line(reason), line)
     return outcome
+
+
+def _syntax_failure(text: str, error: cst.ParserSyntaxError, first_line: int) -> ParseFailure:
+    """The failure for text libcst rejected (which starts on line ``first_line + 1``)."""
+    verdict = syntax_error_line(text)
+    if verdict is not None:
+        return ParseFailure(f"syntax error: {verdict[1]}", first_line + verdict[0])
+    # This Python compiles it: libcst's grammar differs (newer syntax, or a libcst bug).
+    return ParseFailure(f"libcst cannot parse this file, though Python {sys.version_info[0]}."
+                        f"{sys.version_info[1]} can: {_one_line(error.message)}", first_line + max(1, error.raw_line))
 
 
 def _one_line(message: str) -> str:
@@ -572,11 +584,10 @@ def _parse_text(data: bytes, text: str, found: Scan) -> cst.Module:
     collect = gc.isenabled()
     gc.disable()  # millions of new, acyclic objects: collections would find nothing
     try:
-        if len(data) >= CHUNK_THRESHOLD and found.clean and found.boundaries:
-            try:
-                return parse_in_chunks(text, _chunks(text, found.boundaries), _encoding_of(data), found.first_indent)
-            except _ChunkMismatch:
-                pass  # libcst did not render a chunk back exactly: parse the file as a whole
+        if len(data) >= CHUNK_THRESHOLD and found.boundaries:
+            # Never parsed whole: even where the scan met something odd (an unterminated
+            # string), each chunk is checked to render back to exactly its text.
+            return parse_in_chunks(text, _chunks(text, found.boundaries), _encoding_of(data), found.first_indent)
         module = cst.parse_module(data)
         differs = _first_difference(module.code, text)
         if differs is not None:
@@ -587,14 +598,25 @@ def _parse_text(data: bytes, text: str, found: Scan) -> cst.Module:
             gc.enable()
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # bisection: slices compare in C
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _first_difference(rendered: str, text: str) -> Optional[int]:
     """Where the tree's rendering first differs from the text, or None when it does not
     differ before the end of the code (libcst loses some comment lines after the last
     statement, and a lone "\\r" ending the file; neither moves a position)."""
     if rendered == text:
         return None
-    limit = min(len(rendered), len(text))
-    index = next((i for i in range(limit) if rendered[i] != text[i]), limit)
+    index = _common_prefix(rendered, text)
     if not text[index:].strip() and not rendered[index:].strip():
         return None
     line_start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
@@ -638,12 +660,21 @@ def parse_in_chunks(text: str, spans: List[Tuple[int, int]], encoding: str = "ut
     last: Optional[cst.Module] = None
     for start, end in spans:
         chunk = text[start:end]
-        part = cst.parse_module(chunk)
+        try:
+            part = cst.parse_module(chunk)
+        except cst.ParserSyntaxError as exc:
+            raise _ChunkError(start, end, exc) from None
         # libcst does not count a lone "\r" at the very end as a trailing newline
         # (nor does it for a whole file); inside the joined module it is one.
         rendered = part if part.has_trailing_newline else part.with_changes(has_trailing_newline=True)
-        if rendered.code != chunk if chunk.endswith(("\r", "\n")) else part.code != chunk:
-            raise _ChunkMismatch(start)
+        if end < len(text):  # inside the file: exactly, or positions after it would move
+            code = rendered.code if chunk.endswith(("\r", "\n")) else part.code
+            if code != chunk:
+                raise _ChunkMismatch(start + _common_prefix(code, chunk))
+        else:
+            differs = _first_difference(part.code, chunk)
+            if differs is not None:
+                raise _ChunkMismatch(start + differs)
         if first is None:
             first = part
         compound = any(isinstance(s, cst.BaseCompoundStatement) for s in part.body)
@@ -679,7 +710,15 @@ def parse_in_chunks(text: str, spans: List[Tuple[int, int]], encoding: str = "ut
 
 
 class _ChunkMismatch(Exception):
-    """A chunk's tree does not render to the chunk's text."""
+    """A tree does not render to its text (args[0]: the offset of the first difference)."""
+
+
+class _ChunkError(Exception):
+    """libcst rejected the chunk ``text[start:end]``."""
+
+    def __init__(self, start: int, end: int, error: cst.ParserSyntaxError):
+        super().__init__(start, end)
+        self.start, self.end, self.error = start, end, error
 
 
 class _ExplicitLayout(cst.CSTTransformer):

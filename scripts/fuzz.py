@@ -357,10 +357,11 @@ def run_case(case: dict, fix: bool = True) -> dict:
                 outcome["crashes"].extend(f"{name}: {p}" for p in parser_checks((root / name).read_bytes()))
             except Exception:  # noqa: BLE001
                 outcome["crashes"].append(f"{name}: parser checks raised:\n" + traceback.format_exc())
-        failed = {os.path.basename(d.path) for d in result.diagnostics if d.code == "LAM001"}
+        failed = {os.path.basename(d.path): d.message for d in result.diagnostics if d.code == "LAM001"}
         for name, text in case["files"].items():
             if os.path.basename(name) in failed and _compiles(text.encode("utf-8", "surrogatepass")):
                 outcome["unparsed"] += 1
+                outcome.setdefault("reasons", []).append(re.sub(r"\d+", "N", failed[os.path.basename(name)])[:90])
         if not fix or not _fixer_available() or outcome["crashes"]:
             return outcome
         before = {name: (root / name).read_bytes() for name in case["files"]}
@@ -478,6 +479,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     generated = time.monotonic() - started
     out = Path(args.out)
     crashes = fix_failures = unparsed = with_findings = fixed = 0
+    reasons: Dict[str, int] = {}
     slowest = 0.0
     current: Optional[Worker] = None
     try:
@@ -499,6 +501,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             crashes += bool(outcome["crashes"])
             fix_failures += bool(outcome["fix_failures"])
             unparsed += outcome["unparsed"]
+            for reason in outcome.get("reasons", ()):
+                reasons[reason] = reasons.get(reason, 0) + 1
             with_findings += bool(outcome["findings"])
             fixed += outcome["fixed"]
             if (index + 1) % 100 == 0:
@@ -510,7 +514,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"fuzz: {len(cases)} cases, {crashes} crashes")
     print(f"fix: {fix_failures} failures ({fixed} cases changed by --fix; {with_findings} cases with findings)"
           if fix and _fixer_available() else f"fix: not checked ({with_findings} cases with findings)")
-    print(f"libcst could not parse {unparsed} files that CPython {sys.version_info[0]}.{sys.version_info[1]} compiles")
+    print(f"LAM001 for {unparsed} files that CPython {sys.version_info[0]}.{sys.version_info[1]} compiles")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        print(f"  {count:5d}  {reason}")
     print(f"seed {args.seed}; {generated:.0f} s generating, {total:.0f} s in all; slowest case {slowest:.1f} s"
           + (f"; failing cases in {out}/" if crashes or fix_failures else ""))
     return 1 if crashes or fix_failures else 0

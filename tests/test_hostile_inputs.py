@@ -659,9 +659,6 @@ def test_analysed_code_is_never_imported_or_run(tmp_path):
     assert proc.returncode == 1, proc.stderr
 
 
-@pytest.mark.xfail(reason="`python -m` puts the working folder first on sys.path, so modules imported lazily "
-                          "(json, libcst, tomllib...) come from the analysed project; lambda_lint/__main__.py "
-                          "must drop that entry (see docs/robustness.md)", strict=False)
 def test_analysed_code_is_never_imported_with_python_dash_m(tmp_path):
     marker = _side_effect_project(tmp_path)
     code, diagnostics, err = run_cli(tmp_path, isolated=False)
@@ -944,3 +941,20 @@ def test_fix_never_edits_a_file_libcst_misreads(project):
     assert "Traceback" not in proc.stderr, proc.stderr
     assert path.read_bytes() == BACKSLASH_LINE
     assert "misread.py:6:1: LAM001" in proc.stdout
+
+
+def test_a_syntax_error_in_a_large_file_is_found_in_its_chunk(monkeypatch):
+    """CPython's verdict comes from the chunk libcst rejected, not the whole file
+    (CPython needs about 300 bytes of memory per byte of source it parses)."""
+    monkeypatch.setattr(sources, "CHUNK_THRESHOLD", 0)
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 100)
+    seen = []
+    real = sources.syntax_error_line
+    monkeypatch.setattr(sources, "syntax_error_line", lambda text: seen.append(len(text)) or real(text))
+    data = HANDLER + b"x = 1\n" * 200 + b"print 'python 2'\n" + b"y = 2\n" * 200
+    failure = sources.parse(data)
+    assert failure.reason.startswith("syntax error: Missing parentheses") and failure.line == 203
+    assert seen and max(seen) < 300
+    # An unterminated string in a large file: still parsed in chunks, still found.
+    failure = sources.parse(HANDLER + b"x = 1\n" * 200 + b"s = 'open\n" + b"y = 2\n" * 200)
+    assert failure.reason.startswith("syntax error: unterminated string") and failure.line == 203
