@@ -67,7 +67,7 @@ def add_noqa_comments(result: CheckResult) -> int:
                     changed += 1
         new_text = "".join(lines)
         if new_text != text:
-            write_text_preserving(os.path.abspath(path), new_text, encoding, data)
+            write_text_preserving(os.path.abspath(path), new_text, encoding, data, getattr(result.project, "root", None))
     return changed
 
 

@@ -2,7 +2,7 @@
 
 Hostile input is the normal case for a linter in CI: generated modules of many
 megabytes, vendored Python 2, broken merges, binary files named ``*.py``,
-special files, links that point nowhere. Three things keep the process alive:
+special files, links that point nowhere. What keeps the process alive:
 
 * :func:`read_bytes` reads only regular files, never more than
   :data:`MAX_FILE_BYTES` (a FIFO or ``/dev/zero`` behind a ``.py`` name would
@@ -19,7 +19,11 @@ special files, links that point nowhere. Three things keep the process alive:
   1 GB per MB of source), the joined tree's only with the file's size.
 
 Parsing runs on a thread with a large stack, so that a native recursion the
-estimate did not foresee has room instead of crashing the process.
+estimate did not foresee has room instead of crashing the process. Every tree
+is checked to render back to exactly the file's text: positions (and so every
+finding and fix) are computed by rendering, and libcst misreads a few valid
+files (a line holding only a backslash puts everything after it one line off);
+those are reported, not analysed. See docs/robustness.md.
 """
 from __future__ import annotations
 
@@ -307,7 +311,7 @@ def _tab_width(indent: str) -> int:
     return width
 
 
-def scan(text: str, limit: int = MAX_NESTING) -> Scan:
+def scan(text: str, limit: Optional[int] = None) -> Scan:
     """One pass over ``text``: an upper bound of the syntax tree's depth, and where
     top-level statements start (for chunked parsing).
 
@@ -322,6 +326,8 @@ def scan(text: str, limit: int = MAX_NESTING) -> Scan:
     ``a.b.c``, ``f()()``, ``'a' 'b'``, ``x if c else y``, ``not not x``).
     Comparisons and assignments are flat in libcst and are not links.
     """
+    if limit is None:
+        limit = MAX_NESTING
     result = Scan()
     # Per open bracket (index 0: the statement): links in its current segment,
     # the deepest bracket or f-string field in that segment, its deepest segment.
@@ -429,7 +435,8 @@ def scan(text: str, limit: int = MAX_NESTING) -> Scan:
             if cap is not None and len(opened) > cap and result.pattern_offset < 0:
                 result.pattern_offset, result.pattern_word = statement, word
             if len(opened) > limit:  # deeper than the limit whatever else follows
-                result.depth, result.depth_offset, result.over_offset = BRACKET_LEVELS * len(opened), statement, statement
+                result.depth = BRACKET_LEVELS * len(opened)
+                result.depth_offset = result.over_offset = statement
                 result.clean = False
                 return result
         elif kind == "close":

@@ -190,7 +190,8 @@ def mutate(text: str, rnd: random.Random, steps: int) -> str:
             lines.insert(i, _indent_of(around) + "_deep = " + _deep_expression(rnd))
         else:
             i = rnd.randrange(len(lines) + 1)
-            lines.insert(i, rnd.choice(["", "# a comment", "\t", "    ", "x = (", ")", "\\", "'''", "else:", "@decorator"]))
+            stray = ["", "# a comment", "\t", "    ", "x = (", ")", "\\", "'''", "else:", "@decorator"]
+            lines.insert(i, rnd.choice(stray))
         text = "\n".join(lines)
     return text
 
@@ -381,9 +382,11 @@ def run_case(case: dict, fix: bool = True) -> dict:
             if isinstance(sources.parse(before[name]), sources.ParseFailure):
                 outcome["fix_failures"].append(f"{name}: a file that did not parse was changed")
             elif isinstance(sources.parse(after[name]), sources.ParseFailure):
-                outcome["fix_failures"].append(f"{name}: the fixed file does not parse:\n{after[name].decode('utf-8', 'replace')}")
+                fixed_text = after[name].decode("utf-8", "replace")
+                outcome["fix_failures"].append(f"{name}: the fixed file does not parse:\n{fixed_text}")
             elif _compiles(before[name]) and not _compiles(after[name]):
-                outcome["fix_failures"].append(f"{name}: the fixed file does not compile:\n{after[name].decode('utf-8', 'replace')}")
+                fixed_text = after[name].decode("utf-8", "replace")
+                outcome["fix_failures"].append(f"{name}: the fixed file does not compile:\n{fixed_text}")
         if any(after[name] != before[name] for name in case["files"]):
             outcome["fixed"] = 1
             try:
@@ -475,6 +478,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
 
     started = time.monotonic()
+    import warnings
+
+    warnings.filterwarnings("ignore", category=SyntaxWarning)  # hypothesmith compiles what it generates
     cases = generate(args.seed, args.count)
     generated = time.monotonic() - started
     out = Path(args.out)
@@ -506,7 +512,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             with_findings += bool(outcome["findings"])
             fixed += outcome["fixed"]
             if (index + 1) % 100 == 0:
-                print(f"  {index + 1} cases, {crashes} crashes, {fix_failures} fix failures", file=sys.stderr, flush=True)
+                print(f"  {index + 1} cases, {crashes} crashes, {fix_failures} fix failures",
+                      file=sys.stderr, flush=True)
     finally:
         if current is not None:
             current.close()

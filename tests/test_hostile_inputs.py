@@ -12,7 +12,6 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import resource
 import stat
 import subprocess
 import sys
@@ -724,9 +723,6 @@ def test_the_analyser_has_no_way_to_run_code():
                 for module in names:
                     if module in forbidden_modules or module.split(".")[0] in forbidden_modules:
                         problems.append(f"{where}: import {module}")
-            elif isinstance(node, ast.Name) and node.id in ("UnsafeLoader", "FullLoader", "Loader") \
-                    and isinstance(getattr(node, "ctx", None), ast.Load):
-                pass
             elif isinstance(node, ast.Attribute) and node.attr in ("UnsafeLoader", "FullLoader", "Loader") \
                     and isinstance(node.value, ast.Name) and node.value.id == "yaml":
                 problems.append(f"{where}: yaml.{node.attr}")
@@ -957,4 +953,4 @@ def test_a_syntax_error_in_a_large_file_is_found_in_its_chunk(monkeypatch):
     assert seen and max(seen) < 300
     # An unterminated string in a large file: still parsed in chunks, still found.
     failure = sources.parse(HANDLER + b"x = 1\n" * 200 + b"s = 'open\n" + b"y = 2\n" * 200)
-    assert failure.reason.startswith("syntax error: unterminated string") and failure.line == 203
+    assert failure.reason.startswith("syntax error: ") and failure.line == 203  # message: CPython's, by version
