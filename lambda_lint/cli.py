@@ -8,9 +8,9 @@ import sys
 from typing import List, Optional
 
 from . import __version__
-from .config import ConfigError, load_config
-from .engine import CheckResult, Options, check, display_path
-from .config import CATALOG_CODES
+from .settings.config import ConfigError, load_config
+from .run.engine import CheckResult, Options, check, display_path
+from .settings.config import CATALOG_CODES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 ALL_CODES = CATALOG_CODES  # the rules themselves are imported only when a check runs
@@ -74,7 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "rule":
             return _rule(args.code)
         if args.command == "rules":
-            from .rule_docs import rules_table
+            from .rules.docs import rules_table
 
             print(rules_table())
             return EXIT_CLEAN
@@ -99,8 +99,8 @@ def _load_config(args, paths):
 
 
 def _enabled(args, config) -> set:
-    from .config import code_problem
-    from .selection import enabled_codes
+    from .settings.config import code_problem
+    from .settings.selection import enabled_codes
 
     for option in ("select", "extend_select", "ignore"):
         for code in getattr(args, option) or ():
@@ -125,15 +125,15 @@ def _check(args) -> int:
                       jobs=args.jobs, use_cache=not args.no_cache)
     if args.fix or args.diff:
         options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
-        from .fixer import run_fixes
+        from .run.fixing import run_fixes
 
         return run_fixes(args, config, options)
     result = check(args.paths, config, options)
-    from .noqa import apply_suppressions
+    from .run.suppress import apply_suppressions
 
     apply_suppressions(result, config)
     if args.add_noqa:
-        from .noqa import add_noqa_comments
+        from .run.suppress import add_noqa_comments
 
         count = add_noqa_comments(result)
         print(f"Added {count} noqa directive{'s' if count != 1 else ''}.", file=sys.stderr)
@@ -201,7 +201,7 @@ def _handlers(args) -> int:
 
 
 def _rule(code: str) -> int:
-    from .rule_docs import rule_terminal
+    from .rules.docs import rule_terminal
 
     try:
         print(rule_terminal(code.upper()))

@@ -12,7 +12,7 @@ How a file is answered (:meth:`LambdaLintChecker.run`)
 
 1. *Which project.* The project root is the folder of the first pyproject.toml
    with a ``[tool.lambda-lint]`` table above the file (the same search as the
-   CLI's, :func:`lambda_lint.config.load_config`), else the current directory
+   CLI's, :func:`lambda_lint.settings.config.load_config`), else the current directory
    (else, for a file outside it, the file's folder, as ``lambda-lint check
    FILE`` would). The answer is cached per folder, so the walk up and the TOML
    reading happen once per folder, not per file.
@@ -220,7 +220,7 @@ def _project_of(path: str) -> tuple:
     folder = os.path.dirname(path)
     project = _PROJECTS.get(folder)
     if project is None:
-        from .config import load_config
+        from .settings.config import load_config
 
         config = load_config(path)  # a ConfigError stops flake8 with its message
         if config.path:
@@ -236,9 +236,9 @@ def _analyse(root: str, config, use_cache: bool = True) -> _Analysis:
     if not config.handlers and not _may_hold_lambda_code(root, config):
         return _NOTHING
     from .cli import ALL_CODES
-    from .engine import Options, check
-    from .selection import enabled_codes, ignored_for_file
-    from .suppression import file_level_codes, is_file_suppressed
+    from .run.engine import Options, check
+    from .settings.selection import enabled_codes, ignored_for_file
+    from .settings.suppression import file_level_codes, is_file_suppressed
 
     enabled = enabled_codes(ALL_CODES, select=config.select, extend_select=config.extend_select, ignore=config.ignore)
     # jobs=1: flake8's workers are daemonic processes, which may not start a pool of their own.
@@ -274,7 +274,7 @@ def _may_hold_lambda_code(root: str, config) -> bool:
 
     False means the engine would find no handler, hence no finding anywhere.
     """
-    from .files import Excluder
+    from .run.files import Excluder
 
     excluded = Excluder(root, list(config.exclude or []) + list(config.extend_exclude or []))
     for current, dirnames, filenames in os.walk(root):

@@ -268,7 +268,7 @@ def parser_checks(data: bytes) -> List[str]:
     real depth, and a parse in chunks renders the same text as a parse in one piece."""
     import libcst as cst
 
-    from lambda_lint import sources
+    from lambda_lint.analysis import sources
 
     module = sources.parse(data)
     if isinstance(module, sources.ParseFailure):
@@ -295,7 +295,7 @@ def parser_checks(data: bytes) -> List[str]:
 
 def _fixer_available() -> bool:
     try:
-        import lambda_lint.fixer  # noqa: F401
+        import lambda_lint.run.fixing  # noqa: F401
     except ImportError:
         return False
     return True
@@ -337,8 +337,8 @@ def _fix(root: Path) -> str:
 
 def run_case(case: dict, fix: bool = True) -> dict:
     """Check one case in this process: {"crashes": [...], "fix_failures": [...], "unparsed": n}."""
-    from lambda_lint import sources
-    from lambda_lint.engine import Options, check
+    from lambda_lint.analysis import sources
+    from lambda_lint.run.engine import Options, check
 
     outcome: dict = {"crashes": [], "fix_failures": [], "unparsed": 0, "findings": 0, "fixed": 0}
     with tempfile.TemporaryDirectory(prefix="lambda-lint-fuzz-") as tmp:

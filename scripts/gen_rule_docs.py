@@ -4,7 +4,7 @@
     python scripts/gen_rule_docs.py            # (re)generate the pages
     python scripts/gen_rule_docs.py --check    # exit 1 if any page is out of date
 
-The pages are rendered by lambda_lint.rule_docs from the rule classes, so a
+The pages are rendered by lambda_lint.rules.docs from the rule classes, so a
 rule's documentation lives in one place: its class.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ if str(REPO) not in sys.path:
     # Runs from a checkout without installing the package.
     sys.path.insert(0, str(REPO))
 
-from lambda_lint.rule_docs import doc_pages  # noqa: E402
+from lambda_lint.rules.docs import doc_pages  # noqa: E402
 
 DEFAULT_OUTPUT = REPO / "docs" / "rules"
 # Only files that look generated are ever deleted, so hand-written notes survive.

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 from typing import Dict, Iterable, Optional
 
-from lambda_lint.engine import Options, check
+from lambda_lint.run.engine import Options, check
 
 
 def write_tree(root: Path, files: Dict[str, str]) -> Path:

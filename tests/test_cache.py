@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import lambda_lint
-from lambda_lint import cache as cache_module
-from lambda_lint import engine
+from lambda_lint.run import cache as cache_module
+from lambda_lint.run import engine
 from lambda_lint.cli import main
-from lambda_lint.engine import Options, check
+from lambda_lint.run.engine import Options, check
 
 from .test_parallel import as_data, make_services
 
@@ -68,7 +68,7 @@ def fresh(root: Path, monkeypatch, **options) -> dict:
 @pytest.fixture
 def no_parsing(monkeypatch):
     """Fail if anything is parsed (a run answered from the cache parses nothing)."""
-    from lambda_lint import project
+    from lambda_lint.analysis import project
 
     def refuse(self, *args, **kwargs):
         raise AssertionError("a cached run built a Project")
@@ -204,7 +204,7 @@ def test_fix_runs_without_the_cache(tmp_path, monkeypatch, capsys):
     seen = []
     real = engine.check
     monkeypatch.setattr(engine, "check", lambda paths, config=None, options=None: seen.append(options) or real(paths, config, options))
-    import lambda_lint.fixer as fixer
+    import lambda_lint.run.fixing as fixer
 
     monkeypatch.setattr(fixer, "check", engine.check, raising=False)
     monkeypatch.chdir(tmp_path)

@@ -3,7 +3,7 @@ import textwrap
 
 import pytest
 
-from lambda_lint.config import (
+from lambda_lint.settings.config import (
     CATALOG_CODES,
     KNOWN_CODE_PATTERN,
     Config,

@@ -18,9 +18,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from lambda_lint import fixer
+from lambda_lint.run import fixing as fixer
 from lambda_lint.cli import main
-from lambda_lint.engine import Options, check
+from lambda_lint.run.engine import Options, check
 
 ACCEPTANCE = Path("/work/shared/acceptance")
 

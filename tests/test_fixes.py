@@ -18,10 +18,10 @@ import libcst as cst
 import pytest
 
 from lambda_lint import fixes
-from lambda_lint.context import Context, ProjectAnalysis
+from lambda_lint.analysis.context import Context, ProjectAnalysis
 from lambda_lint.fixes import fix_for
 from lambda_lint.fixes.edits import apply_edits, compute_edits
-from lambda_lint.project import Project
+from lambda_lint.analysis.project import Project
 from lambda_lint.rules import RULES_BY_CODE
 from lambda_lint.rules.base import Report
 

@@ -300,7 +300,7 @@ def test_no_lambda_code_means_no_libcst(tmp_path: Path):
         for name in ("lib/a.py", "lib/b.py", "setup.py"):
             source = open(name).read()
             assert list(LambdaLintChecker(ast.parse(source), name).run()) == []
-        heavy = sorted(m for m in sys.modules if m == "libcst" or m.startswith(("lambda_lint.engine", "lambda_lint.rules")))
+        heavy = sorted(m for m in sys.modules if m == "libcst" or m.startswith(("lambda_lint.run.engine", "lambda_lint.rules")))
         print(heavy)
         """
     )
@@ -336,14 +336,14 @@ def test_no_lambda_code_means_no_libcst(tmp_path: Path):
     ],
 )
 def test_prescan_decides_from_bytes(tmp_path: Path, name: str, text: bytes, expected: bool):
-    from lambda_lint.config import Config
+    from lambda_lint.settings.config import Config
 
     (tmp_path / name).write_bytes(text)
     assert flake8_plugin._may_hold_lambda_code(str(tmp_path), Config(root=str(tmp_path))) is expected
 
 
 def test_prescan_skips_excluded_and_tool_folders(tmp_path: Path):
-    from lambda_lint.config import Config
+    from lambda_lint.settings.config import Config
 
     write_tree(tmp_path, {".venv/lib/fn.py": "def handler(event, context): pass\n",
                           "build/fn.py": "def handler(event, context): pass\n", "ok.py": CLEAN})
@@ -357,9 +357,9 @@ def test_prescan_is_in_step_with_the_engine_and_discovery():
     import pkgutil
 
     import lambda_lint.discovery as discovery
-    from lambda_lint import engine
+    from lambda_lint.run import engine
     from lambda_lint.discovery import common, walk
-    from lambda_lint.project import HANDLER_TEXT
+    from lambda_lint.analysis.project import HANDLER_TEXT
 
     assert flake8_plugin.HANDLER_TEXT.pattern == HANDLER_TEXT.pattern == engine.HANDLER_TEXT.pattern
     assert flake8_plugin.MAX_FILE_BYTES == engine.MAX_FILE_BYTES

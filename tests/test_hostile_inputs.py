@@ -21,9 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lint import cli, sources, writing
-from lambda_lint.engine import Options, check
-from lambda_lint.files import Excluder, collect_files
+from lambda_lint import cli
+
+from lambda_lint.analysis import sources
+
+from lambda_lint.fixes import writing
+from lambda_lint.run.engine import Options, check
+from lambda_lint.run.files import Excluder, collect_files
 
 HANDLER = b"def lambda_handler(event, context):\n    return 1\n"
 NEIGHBOUR = b"_seen = []\n\n\ndef lambda_handler(event, context):\n    _seen.append(1)\n    return len(_seen)\n"
@@ -910,7 +914,7 @@ FIXABLE = b"def lambda_handler(event, context, seen=[]):\n    seen.append(event)
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
 def test_fix_keeps_modes_and_never_writes_outside_the_tree(tmp_path):
-    pytest.importorskip("lambda_lint.fixer")
+    pytest.importorskip("lambda_lint.run.fixing")
     root, outside = tmp_path / "root", tmp_path / "outside"
     mine = write(root, "mine.py", FIXABLE)
     mine.chmod(0o640)
@@ -930,7 +934,7 @@ def test_fix_keeps_modes_and_never_writes_outside_the_tree(tmp_path):
 def test_fix_never_edits_a_file_libcst_misreads(project):
     """libcst places everything after a backslash-only line one line off: a fix computed
     from those positions replaced the wrong line, round after round."""
-    pytest.importorskip("lambda_lint.fixer")
+    pytest.importorskip("lambda_lint.run.fixing")
     path = write(project, "misread.py", BACKSLASH_LINE)
     proc = subprocess.run([sys.executable, "-m", "lambda_lint", "check", "--isolated", "--no-cache", "--fix",
                            "--unsafe-fixes", "."], cwd=project, capture_output=True, text=True, timeout=300, env=_env())

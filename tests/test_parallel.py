@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lint import engine, parallel
-from lambda_lint.engine import Options, Plan, check
+from lambda_lint.run import engine, parallel
+from lambda_lint.run.engine import Options, Plan, check
 
 ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
 
@@ -208,8 +208,8 @@ def test_units_never_read_the_same_file(tmp_path, monkeypatch):
 
 
 def test_import_scan_finds_every_import_the_parser_sees():
-    from lambda_lint.model import build_model
-    from lambda_lint.sources import parse
+    from lambda_lint.analysis.model import build_model
+    from lambda_lint.analysis.sources import parse
 
     package = Path(engine.__file__).parent
     for path in sorted(package.rglob("*.py")) + sorted(Path(__file__).parent.glob("*.py")):
@@ -239,7 +239,7 @@ def test_import_scan_cases(text, expected):
 
 
 def test_planning_constants_match_the_parser():
-    from lambda_lint import project, sources
+    from lambda_lint.analysis import project, sources
 
     assert engine.HANDLER_TEXT.pattern == project.HANDLER_TEXT.pattern
     assert engine.MAX_FILE_BYTES == sources.MAX_FILE_BYTES

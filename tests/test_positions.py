@@ -7,7 +7,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lambda_lint.positions import Positions
+from lambda_lint.analysis.positions import Positions
 
 SOURCES = {
     "plain": "import os\n\n\ndef f(a, b=[]):\n    x = [1,\n         2]\n    return os.path.join(a, *x)\n",

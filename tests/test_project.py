@@ -61,7 +61,7 @@ def test_configured_handlers_and_lam002(tmp_path):
                 return {}
         ''',
     })
-    from lambda_lint.config import load_config
+    from lambda_lint.settings.config import load_config
 
     config = load_config(str(tmp_path))
     result = run_check(tmp_path, config=config)
@@ -302,7 +302,7 @@ def test_configured_handler_may_be_an_object_or_an_imported_function(tmp_path):
                 _runs.append(1)
         ''',
     })
-    from lambda_lint.config import load_config
+    from lambda_lint.settings.config import load_config
 
     result = run_check(tmp_path, config=load_config(str(tmp_path)))
     assert sorted((h.path.split("/")[-1], h.function, h.line, h.target is not None) for h in result.handlers) == [

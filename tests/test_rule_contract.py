@@ -2,9 +2,9 @@
 import re
 from pathlib import Path
 
-from lambda_lint.config import CATALOG_CODES
+from lambda_lint.settings.config import CATALOG_CODES
 from lambda_lint.fixes import FIXERS
-from lambda_lint.rule_docs import TOOL_CODES
+from lambda_lint.rules.docs import TOOL_CODES
 from lambda_lint.rules import ALL_RULES
 
 CATALOG = Path(__file__).resolve().parents[2] / "shared" / "rule-catalog.md"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lint.rule_docs import (
+from lambda_lint.rules.docs import (
     TOOL_CODES,
     doc_pages,
     documented_rules,

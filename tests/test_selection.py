@@ -1,7 +1,7 @@
 import pytest
 
-from lambda_lint.config import CATALOG_CODES
-from lambda_lint.selection import DEFAULT_OFF, enabled_codes, glob_matches, ignored_for_file
+from lambda_lint.settings.config import CATALOG_CODES
+from lambda_lint.settings.selection import DEFAULT_OFF, enabled_codes, glob_matches, ignored_for_file
 
 ALL = set(CATALOG_CODES)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lambda_lint.suppression import (
+from lambda_lint.settings.suppression import (
     add_noqa,
     bare_file_level_lines,
     file_level_codes,

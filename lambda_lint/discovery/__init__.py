@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Optional, Sequence
 
-from ..sources import ParseFailure, read_bytes
+from ..analysis.sources import ParseFailure, read_bytes
 from . import asgi, cdk, cdk_typescript, chalice, docker, sam, serverless, terraform
 from .common import Collector, DeclaredHandler, Discovery
 from .walk import find_candidates

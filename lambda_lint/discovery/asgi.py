@@ -22,9 +22,9 @@ from typing import List, Set
 
 import libcst as cst
 
-from ..names import keyword_arg, positional_args
-from ..positions import Positions
-from ..sources import ParseFailure, read_bytes
+from ..analysis.names import keyword_arg, positional_args
+from ..analysis.positions import Positions
+from ..analysis.sources import ParseFailure, read_bytes
 from .common import Collector, import_root_of, inside, module_candidates
 from .pycode import ImportNames, decorator_method, module_level_call_assignments, module_level_functions, parse_python
 

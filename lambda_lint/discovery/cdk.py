@@ -23,10 +23,10 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
-from ..model import FastVisitor
+from ..analysis.model import FastVisitor
 
-from ..names import keyword_arg, positional_args, string_value
-from ..positions import Positions
+from ..analysis.names import keyword_arg, positional_args, string_value
+from ..analysis.positions import Positions
 from .common import Collector, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
 from .pycode import ImportNames, all_calls, parse_python
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from typing import List
 
-from ..positions import Positions
+from ..analysis.positions import Positions
 from .common import Collector, import_root_of
 from .pycode import ImportNames, decorator_method, module_level_call_assignments, module_level_functions, parse_python
 

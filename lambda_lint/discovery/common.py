@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Set, Tuple
 
-from ..sources import ParseFailure, read_bytes
+from ..analysis.sources import ParseFailure, read_bytes
 
 # Folders never worth walking: tool output, dependencies and build copies of the
 # code (a build folder holds a second copy of every handler, which would be

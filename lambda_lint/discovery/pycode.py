@@ -10,10 +10,10 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..model import FastVisitor
+from ..analysis.model import FastVisitor
 
-from ..names import dotted
-from ..sources import ParseFailure, parse
+from ..analysis.names import dotted
+from ..analysis.sources import ParseFailure, parse
 
 
 def parse_python(data: bytes) -> Optional[cst.Module]:

@@ -14,8 +14,8 @@ from typing import Callable, Dict, Iterable, List, Optional
 import libcst as cst
 
 from ..diagnostics import Edit, Fix
-from ..model import Function, Site
-from ..names import dotted
+from ..analysis.model import Function, Site
+from ..analysis.names import dotted
 from .edits import compute_edits, split_lines
 
 SAFE, UNSAFE = "safe", "unsafe"
@@ -661,7 +661,7 @@ def uses_of(fn: Function, name: str) -> list:
 
 def assignments_to(fn: Function, name: str) -> list:
     """Store sites in ``fn`` that bind ``name`` (plain, tuple or annotated targets)."""
-    from ..model import store_targets
+    from ..analysis.model import store_targets
 
     out = []
     for site in fn.stores:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..names import names_in
+from ..analysis.names import names_in
 from .common import SAFE, as_indented_block, build_fix, function_named_by, is_docstring
 
 

@@ -25,9 +25,9 @@ from typing import Optional
 
 import libcst as cst
 
-from ..apis import CLOSE_METHODS
-from ..flow import assignment_target, with_item_of
-from ..names import dotted, names_in, root_name, string_value
+from ..analysis.apis import CLOSE_METHODS
+from ..analysis.flow import assignment_target, with_item_of
+from ..analysis.names import dotted, names_in, root_name, string_value
 from .common import (
     UNSAFE,
     after_imports_index,

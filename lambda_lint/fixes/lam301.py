@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..names import call_method, keyword_arg, positional_args
+from ..analysis.names import call_method, keyword_arg, positional_args
 from .common import UNSAFE, build_fix, call_site, code_of, dropped_call_statement
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..apis import THREAD_CONSTRUCTORS
+from ..analysis.apis import THREAD_CONSTRUCTORS
 from .common import (
     UNSAFE,
     assignments_to,

@@ -16,8 +16,8 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..names import is_none, keyword_arg, positional_args
+from ..analysis import apis
+from ..analysis.names import is_none, keyword_arg, positional_args
 from .common import (
     SAFE,
     add_import_alias,

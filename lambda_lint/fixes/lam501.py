@@ -32,7 +32,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..names import arg_value, call_method, positional_args, string_value
+from ..analysis.names import arg_value, call_method, positional_args, string_value
 from .common import (
     UNSAFE,
     add_import_alias,
@@ -273,7 +273,7 @@ def _import_changes(ctx, modules: list) -> dict:
 def _temporary_directory(ctx, fn, site, block, index, name):
     """``d = tempfile.mkdtemp(...)`` -> ``with tempfile.TemporaryDirectory(...) as d:`` around the rest."""
     call = site.node
-    from ..apis import FILE_REMOVERS
+    from ..analysis.apis import FILE_REMOVERS
 
     # An existing removal would remove it twice (an error on Python 3.9).
     for other in fn.calls:

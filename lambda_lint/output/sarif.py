@@ -9,7 +9,7 @@ from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from .. import __version__
-from ..rule_docs import PROJECT_URL, help_uri, rule_class, rule_markdown, rule_terminal, sections
+from ..rules.docs import PROJECT_URL, help_uri, rule_class, rule_markdown, rule_terminal, sections
 from .levels import level_for
 
 SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 import libcst as cst
 
 if TYPE_CHECKING:
-    from ..context import Context
+    from ..analysis.context import Context
     from ..diagnostics import Fix
 
 DOC_SECTIONS = ("what", "why", "example", "use_instead", "fix_safety", "references")

@@ -1,7 +1,7 @@
 """LAM101 mutable-global-mutated."""
-from ..flow import filled_once
-from ..memo import memo_store
-from ..state import bound_line, state_writes
+from ..analysis.flow import filled_once
+from ..analysis.memo import memo_store
+from ..analysis.state import bound_line, state_writes
 from .base import Rule
 
 

@@ -1,9 +1,9 @@
 """LAM102 global-rebound."""
 import libcst as cst
 
-from ..flow import guarded_by_name, top_statement
-from ..names import is_literal
-from ..state import bound_line, state_writes
+from ..analysis.flow import guarded_by_name, top_statement
+from ..analysis.names import is_literal
+from ..analysis.state import bound_line, state_writes
 from .base import Rule
 
 

@@ -1,6 +1,6 @@
 """LAM103 request-data-in-global."""
-from ..memo import memo_store
-from ..state import bound_line, request_data_stored, state_writes
+from ..analysis.memo import memo_store
+from ..analysis.state import bound_line, request_data_stored, state_writes
 from .base import Rule
 
 

@@ -72,7 +72,7 @@ def lambda_handler(event, context):
 
 
 def _short(node) -> str:
-    from ..names import source_text
+    from ..analysis.names import source_text
 
     text = source_text(node)
     return text if len(text) <= 30 else text[:27] + "..."

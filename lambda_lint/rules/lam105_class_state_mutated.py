@@ -1,5 +1,5 @@
 """LAM105 class-state-mutated."""
-from ..state import bound_line, state_writes
+from ..analysis.state import bound_line, state_writes
 from .base import Rule
 
 

@@ -1,8 +1,8 @@
 """LAM201 module-connection-closed."""
 import libcst as cst
 
-from ..apis import CLOSE_METHODS
-from ..flow import guarded_by_name
+from ..analysis.apis import CLOSE_METHODS
+from ..analysis.flow import guarded_by_name
 from .base import Rule
 
 # A disposed SQLAlchemy engine opens new connections on its next use.

@@ -1,5 +1,5 @@
 """LAM202 client-per-invocation."""
-from ..connections import constructions
+from ..analysis.connections import constructions
 from .base import Rule
 
 

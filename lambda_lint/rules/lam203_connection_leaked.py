@@ -1,5 +1,5 @@
 """LAM203 connection-leaked."""
-from ..connections import constructions
+from ..analysis.connections import constructions
 from .base import Rule
 
 

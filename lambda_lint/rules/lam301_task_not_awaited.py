@@ -3,9 +3,9 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import collected_into, kept_value_handled, only_looks_at, value_use
-from ..names import call_method, call_receiver
+from ..analysis import apis
+from ..analysis.flow import collected_into, kept_value_handled, only_looks_at, value_use
+from ..analysis.names import call_method, call_receiver
 from .base import Rule
 
 

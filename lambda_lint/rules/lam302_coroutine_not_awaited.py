@@ -3,10 +3,10 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import value_use
-from ..model import Function
-from ..names import dotted
+from ..analysis import apis
+from ..analysis.flow import value_use
+from ..analysis.model import Function
+from ..analysis.names import dotted
 from .base import Rule
 
 

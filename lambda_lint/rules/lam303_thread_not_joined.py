@@ -3,10 +3,10 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import collected_into, only_looks_at, released_before_every_exit, released_on_every_path, value_use
-from ..model import ClassInfo, store_targets
-from ..names import call_method, call_receiver
+from ..analysis import apis
+from ..analysis.flow import collected_into, only_looks_at, released_before_every_exit, released_on_every_path, value_use
+from ..analysis.model import ClassInfo, store_targets
+from ..analysis.names import call_method, call_receiver
 from .base import Rule
 
 

@@ -3,10 +3,10 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import collected_into, kept_value_handled, only_looks_at, value_use
-from ..model import store_targets
-from ..names import call_method, call_receiver, is_literal, keyword_arg, positional_args
+from ..analysis import apis
+from ..analysis.flow import collected_into, kept_value_handled, only_looks_at, value_use
+from ..analysis.model import store_targets
+from ..analysis.names import call_method, call_receiver, is_literal, keyword_arg, positional_args
 from .base import Rule
 
 _RESOLVING_METHODS = frozenset(apis.FUTURE_METHODS | {"cancel"})

@@ -3,9 +3,9 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import assigned_name
-from ..names import names_in
+from ..analysis import apis
+from ..analysis.flow import assigned_name
+from ..analysis.names import names_in
 from .base import Rule
 
 

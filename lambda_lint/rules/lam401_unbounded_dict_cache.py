@@ -1,8 +1,8 @@
 """LAM401 unbounded-dict-cache."""
 import libcst as cst
 
-from ..memo import MEMO_MAPPINGS, evicts, memo_store, rebound
-from ..names import source_text
+from ..analysis.memo import MEMO_MAPPINGS, evicts, memo_store, rebound
+from ..analysis.names import source_text
 from .base import Rule
 
 
@@ -137,7 +137,7 @@ def lambda_handler(event, context):
 
 def _fixed_key(ctx, fn, key) -> bool:
     """A literal key, or a module-level constant name (``_settings[FLAGS_KEY]``)."""
-    from ..names import is_literal
+    from ..analysis.names import is_literal
 
     if is_literal(key):
         return True
@@ -152,7 +152,7 @@ def _holds_clients(ctx, fn, value) -> bool:
     or account, kept on purpose (LAM202's lazily stored client), not a cache of data."""
     values = [value]
     if isinstance(value, cst.Name):
-        from ..model import store_targets
+        from ..analysis.model import store_targets
 
         values = [
             site.node.value

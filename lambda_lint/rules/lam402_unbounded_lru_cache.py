@@ -1,8 +1,8 @@
 """LAM402 unbounded-lru-cache."""
 import libcst as cst
 
-from ..flow import warm_calls_of
-from ..names import source_text
+from ..analysis.flow import warm_calls_of
+from ..analysis.names import source_text
 from .base import Rule
 
 
@@ -158,7 +158,7 @@ def _resolves_to(project, caller, expr, fn) -> bool:
 
 def _constant(caller, expr, depth: int = 0) -> bool:
     """A value fixed for the life of the execution environment."""
-    from ..names import is_literal
+    from ..analysis.names import is_literal
 
     if depth > 5:
         return False
@@ -191,7 +191,7 @@ def _constant(caller, expr, depth: int = 0) -> bool:
 
 
 def _assigned_locally(fn, name) -> bool:
-    from ..model import store_targets
+    from ..analysis.model import store_targets
 
     if name in fn.global_names:
         return True

@@ -5,11 +5,11 @@ from typing import Optional
 
 import libcst as cst
 
-from .. import apis
-from ..flow import guarded_by_name, warm_calls_of
-from ..memo import MEMO_MAPPINGS, memo_store, stamped
-from ..model import Function, store_targets
-from ..names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
+from ..analysis import apis
+from ..analysis.flow import guarded_by_name, warm_calls_of
+from ..analysis.memo import MEMO_MAPPINGS, memo_store, stamped
+from ..analysis.model import Function, store_targets
+from ..analysis.names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
 from .base import Rule
 
 _DEPTH = 12  # local assignment chains followed; calls into project functions are memoised

@@ -1,11 +1,11 @@
 """LAM501 tmp-file-not-removed."""
-from ..flow import assigned_name, guarded_by_name, released_on_every_path, warm_calls_of
-from ..model import Function
-from ..tmp_paths import Creation, Paths, exists_guard
+from ..analysis.flow import assigned_name, guarded_by_name, released_on_every_path, warm_calls_of
+from ..analysis.model import Function
+from ..analysis.tmp_paths import Creation, Paths, exists_guard
 from .base import Rule
 
 try:  # a finer "on every path" (a removal before each return), when the shared flow module has it
-    from ..flow import released_before_every_exit
+    from ..analysis.flow import released_before_every_exit
 except ImportError:  # pragma: no cover
     released_before_every_exit = None
 

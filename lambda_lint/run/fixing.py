@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from .engine import CheckResult, check, display_path
-from .fixes.common import compiles, parses
-from .fixes.edits import apply_edits, line_spans, overlaps, split_lines
+from ..fixes.common import compiles, parses
+from ..fixes.edits import apply_edits, line_spans, overlaps, split_lines
 
 MAX_ROUNDS = 20
 
@@ -94,7 +94,7 @@ def in_memory(files: Dict[str, FileState]):
     what they import) and each Project's (what is parsed).
     """
     from . import engine as engine_module
-    from . import project as project_module
+    from ..analysis import project as project_module
 
     read_project = project_module.read_bytes
     read_plan = getattr(engine_module, "_read", None)
@@ -125,7 +125,7 @@ def in_memory(files: Dict[str, FileState]):
 
 
 def _analyse(paths, config, options) -> CheckResult:
-    from .noqa import apply_suppressions
+    from .suppress import apply_suppressions
 
     result = check(paths, config, options)
     apply_suppressions(result, config)
@@ -250,7 +250,7 @@ def unified_diff(state: FileState) -> str:
 
 
 def run_fixes(args, config, options) -> int:
-    from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # cli imports this module lazily
+    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # cli imports this module lazily
 
     unsafe = bool(getattr(args, "unsafe_fixes", False))
     run = fix_rounds(args.paths, config, options, unsafe)
@@ -284,7 +284,7 @@ def run_fixes(args, config, options) -> int:
     applied = []
     for state in changed:
         try:
-            from .writing import WriteRefused, write_text_preserving
+            from ..fixes.writing import WriteRefused, write_text_preserving
 
             write_text_preserving(state.path, state.text, state.encoding, state.original, root)
         except (WriteRefused, OSError) as exc:

@@ -77,10 +77,11 @@ def _run_pool(setup: dict, units: List[dict], jobs: int, results: list) -> None:
 
 def _preload() -> None:
     """Import the analysis before forking, so that every worker has it already."""
-    from . import context, project, rules  # noqa: F401
+    from ..analysis import context, project  # noqa: F401
+    from .. import rules  # noqa: F401
 
     try:
-        from . import fixes  # noqa: F401
+        from .. import fixes  # noqa: F401
     except ImportError:
         pass
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 
 from .engine import CheckResult
-from .selection import ignored_for_file
-from .suppression import add_noqa, bare_file_level_lines, file_level_codes, is_file_suppressed, suppressed
+from ..settings.selection import ignored_for_file
+from ..settings.suppression import add_noqa, bare_file_level_lines, file_level_codes, is_file_suppressed, suppressed
 
 
 def _text(result: CheckResult, path: str):
@@ -45,7 +45,7 @@ def apply_suppressions(result: CheckResult, config) -> None:
 
 def add_noqa_comments(result: CheckResult) -> int:
     """Append ``# noqa: CODE`` to every reported line; returns how many lines changed."""
-    from .writing import write_text_preserving
+    from ..fixes.writing import write_text_preserving
 
     by_file = {}
     for diag in result.diagnostics:

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional
 
-from .diagnostics import Diagnostic, Edit, Fix
+from ..diagnostics import Diagnostic, Edit, Fix
 from .files import Excluder, collect_files
 
 # "One site gets one code": within each group, the code listed first wins.
@@ -115,7 +115,7 @@ def display_path(path: str) -> str:
 
 
 def default_codes() -> set:
-    from .rules import ALL_RULES
+    from ..rules import ALL_RULES
 
     return {r.code for r in ALL_RULES if r.default_enabled} | {"LAM001", "LAM002"}
 
@@ -185,7 +185,7 @@ class Plan:
         in-memory rounds) is seen by the planning too.
         """
         if path not in self._data:
-            project = sys.modules.get("lambda_lint.project")
+            project = sys.modules.get("lambda_lint.analysis.project")
             if project is not None and hasattr(project, "read_bytes"):
                 value = project.read_bytes(path)
                 self._data[path] = value if isinstance(value, bytes) else None
@@ -228,7 +228,7 @@ class Plan:
                 self.declared.append((index, "config", path, function, "config", declared_in, line, spec))
             index += 1
         try:
-            from .discovery import discover
+            from ..discovery import discover
         except ImportError:
             return
         try:
@@ -380,7 +380,7 @@ class Plan:
 
     def settings_key(self) -> str:
         """What, besides the files, decides a unit's result."""
-        from . import __version__
+        from .. import __version__
 
         config = self.config
         fields = {}
@@ -479,9 +479,9 @@ def analyse_unit(setup: dict, unit: dict, keep_objects: bool = False) -> dict:
     With ``keep_objects`` the diagnostics keep their Fix objects (with transforms)
     and the Project is returned too, for callers in this process.
     """
-    from .context import Context, ProjectAnalysis
-    from .project import MissingHandler, Project
-    from .rules import ALL_RULES
+    from ..analysis.context import Context, ProjectAnalysis
+    from ..analysis.project import MissingHandler, Project
+    from ..rules import ALL_RULES
 
     config = setup["config"]
     checked = setup["checked"]
@@ -597,7 +597,7 @@ def _dependencies(project, checked: set):
 
 def _fix_provider():
     try:
-        from .fixes import fix_for
+        from ..fixes import fix_for
     except ImportError:
         return None
     return fix_for

@@ -12,8 +12,8 @@ import inspect
 import textwrap
 from typing import Union
 
-from .rules import ALL_RULES, RULES_BY_CODE
-from .rules.base import DOC_SECTIONS, Rule
+from . import ALL_RULES, RULES_BY_CODE
+from .base import DOC_SECTIONS, Rule
 
 PROJECT_URL = "https://github.com/lambda-lint/lambda-lint"
 DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules"

@@ -1,0 +1,1 @@
+"""Running a check: planning, units, cache, the process pool, fixing rounds and suppression."""

@@ -1,0 +1,1 @@
+"""What to report: configuration, code selection and noqa comments (no analysis)."""
