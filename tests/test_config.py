@@ -68,6 +68,7 @@ def test_all_keys_in_kebab_case(project):
         ignore=["LAM105"],
         per_file_ignores={"tests/**": ["LAM1"], "conftest.py": ["LAM2", "LAM301"]},
         exclude=["build/"],
+        exclude_set=True,
         extend_exclude=["generated/*.py"],
         handlers=["src/app.py:process", "orders.api.run"],
         extend_clients=["mylib.db.connect"],
@@ -84,12 +85,55 @@ def test_defaults_when_table_is_empty(project):
     assert (config.select, config.ignore, config.per_file_ignores, config.fix_maxsize) == ([], [], {}, 128)
 
 
-def test_no_config_anywhere_gives_defaults_rooted_at_cwd(project):
+def test_no_config_anywhere_gives_defaults_rooted_at_the_checked_folder(project):
+    # Ruff's project root is where its config is; with no pyproject.toml and no
+    # .git anywhere above, the checked folder itself is the project, never the cwd.
     (project / "src").mkdir()
     config = load_config(str(project / "src"))
     assert config.path is None
-    assert config.root == str(project)
+    assert config.root == str(project / "src")
     assert config.fix_maxsize == 128
+
+
+def test_no_table_the_root_is_the_nearest_pyproject_or_git(project):
+    write(project / "svc" / "pyproject.toml", "[project]\nname = 'svc'\n")
+    write(project / "svc" / "pkg" / "app.py", "x = 1\n")
+    (project / "repo" / ".git").mkdir(parents=True)
+    write(project / "repo" / "lib" / "m.py", "x = 1\n")
+    assert load_config(str(project / "svc" / "pkg" / "app.py")).root == str(project / "svc")
+    assert load_config(str(project / "repo" / "lib")).root == str(project / "repo")
+
+
+def test_misspelt_table_name_is_a_did_you_mean_warning(project):
+    # Ruff ignores unknown [tool.*] tables silently; a near miss of ours is
+    # almost always a typo that would otherwise turn the configuration off.
+    write(project / "pyproject.toml", '[tool.lambda_lint]\nselect = ["LAM1"]\n')
+    config = load_config(str(project))
+    assert config.path is None and config.select == []
+    assert config.warnings == [
+        "pyproject.toml: [tool.lambda_lint] is not lambda-lint's table and was not read; "
+        "did you mean [tool.lambda-lint]?"
+    ]
+
+
+def test_src_values_that_cannot_be_folders_are_errors(project):
+    write(project / "app.py", "x = 1\n")
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nsrc = ["app.py"]\n')
+    assert "src: 'app.py' is a file" in error_of(project)
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nsrc = ["orders.api"]\n')
+    assert "not module names" in error_of(project)
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nsrc = ["src/*"]\n')
+    assert "not glob patterns" in error_of(project)
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nsrc = ["lib"]\n')
+    assert load_config(str(project)).warnings == [
+        "pyproject.toml: [tool.lambda-lint] src: 'lib' is not a folder of the project; it was ignored"]
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nextend-clients = ["connect"]\n')
+    assert "extend-clients: 'connect' is not a qualified name" in error_of(project)
+
+
+def test_toml_error_has_line_and_column(project):
+    write(project / "pyproject.toml", '[tool.lambda-lint]\nselect = ["LAM1"\n')
+    assert "invalid TOML at line 3, column 1 (end of document): Unclosed array" in error_of(project)
 
 
 def test_walks_up_from_a_nested_folder_and_from_a_file(project):
@@ -307,7 +351,7 @@ def test_handler_line(project):
 
 def test_invalid_toml_at_end_of_document(project):
     write(project / "pyproject.toml", '[tool.lambda-lint]\nselect = ["LAM1",\n')
-    assert error_of(project) == "pyproject.toml: invalid TOML at end of document: Invalid value"
+    assert error_of(project) == "pyproject.toml: invalid TOML at line 3, column 1 (end of document): Invalid value"
 
 
 def test_duplicate_table_is_invalid_toml(project):

@@ -46,7 +46,9 @@ KNOWN_CODE_PATTERN = re.compile(r"^LAM\d{0,3}$")
 
 CODE_KEYS = ("select", "extend-select", "ignore")
 STRING_LIST_KEYS = ("exclude", "extend-exclude", "handlers", "extend-clients", "src")
-KNOWN_KEYS = CODE_KEYS + STRING_LIST_KEYS + ("per-file-ignores", "fix-maxsize")
+KNOWN_KEYS = CODE_KEYS + STRING_LIST_KEYS + ("per-file-ignores", "fix-maxsize", "respect-gitignore")
+# What makes a folder a project root when no [tool.lambda-lint] table is found.
+ROOT_MARKERS = (FILE_NAME, ".git")
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -69,6 +71,11 @@ class Config:
     extend_clients: list = field(default_factory=list)
     fix_maxsize: int = 128
     src: list = field(default_factory=list)
+    respect_gitignore: bool = True
+    # Whether the table sets ``exclude`` (which then replaces the default excludes).
+    exclude_set: bool = False
+    # Problems worth a warning that do not stop the run (a misspelt table name).
+    warnings: list = field(default_factory=list, repr=False, compare=False)
     # The file's text, kept only to point diagnostics at the line of a handler.
     text: str = field(default="", repr=False, compare=False)
 
@@ -126,10 +133,30 @@ def find_config_file(start: str) -> Optional[str]:
     return found[0] if found else None
 
 
+def project_root_of(start: str) -> str:
+    """The folder of the nearest pyproject.toml or .git above ``start``; else ``start``'s own folder.
+
+    The root of a project without a ``[tool.lambda-lint]`` table. It never
+    depends on the current directory: ``check a`` from a parent folder must not
+    take the parent (and every sibling project in it) for the project.
+    """
+    folder = os.path.abspath(start)
+    if not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    current = folder
+    while True:
+        if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return folder
+        current = parent
+
+
 def load_config(start: str, config_path: Optional[str] = None, isolated: bool = False) -> Config:
     """The configuration that applies to ``start`` (a file or folder being checked)."""
     if isolated:
-        return Config(root=os.getcwd())
+        return Config(root=project_root_of(start))
     if config_path is not None:
         path = os.path.abspath(config_path)
         if not os.path.isfile(path):
@@ -137,15 +164,22 @@ def load_config(start: str, config_path: Optional[str] = None, isolated: bool = 
         text, data = _read_toml(path)
         table = _table_of(path, data)
         return _build(path, text, table if table is not None else {})
-    found = _find(start)
+    warnings: list = []
+    found = _find(start, warnings)
     if found is None:
-        return Config(root=os.getcwd())
+        return Config(root=project_root_of(start), warnings=warnings)
     path, text, table = found
-    return _build(path, text, table)
+    config = _build(path, text, table)
+    config.warnings = warnings + config.warnings
+    return config
 
 
-def _find(start: str):
-    """(path, text, table) of the first configuring pyproject.toml above ``start``, or None."""
+def _find(start: str, warnings: Optional[list] = None):
+    """(path, text, table) of the first configuring pyproject.toml above ``start``, or None.
+
+    A pyproject.toml on the way whose ``[tool]`` has a near miss of our table
+    name (``[tool.lambda_lint]``) adds a "did you mean" line to ``warnings``.
+    """
     folder = os.path.abspath(start)
     if not os.path.isdir(folder):
         folder = os.path.dirname(folder)
@@ -164,6 +198,8 @@ def _find(start: str):
                 table = _table_of(candidate, data)
                 if table is not None:
                     return candidate, text, table
+                if warnings is not None:
+                    warnings.extend(_misspelt_tables(candidate, data))
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
@@ -186,10 +222,10 @@ def _read_toml(path: str):
         # tomllib wants str; a BOM is not valid TOML but is harmless, so drop it.
         return text, tomllib.loads(text.lstrip("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{shown}: invalid TOML {_toml_error_position(exc)}") from None
+        raise ConfigError(f"{shown}: invalid TOML {_toml_error_position(exc, text)}") from None
 
 
-def _toml_error_position(exc) -> str:
+def _toml_error_position(exc, text: str = "") -> str:
     """'at line L, column C: message' from a TOMLDecodeError (attributes exist only on 3.14+)."""
     lineno = getattr(exc, "lineno", None)
     colno = getattr(exc, "colno", None)
@@ -198,10 +234,27 @@ def _toml_error_position(exc) -> str:
     if match:
         msg, lineno, colno = match.group(1), int(match.group(2)), int(match.group(3))
     elif msg.endswith(" (at end of document)"):
-        return f"at end of document: {msg[: -len(' (at end of document)')]}"
+        lines = text.split("\n")
+        return (f"at line {len(lines)}, column {len(lines[-1]) + 1} (end of document): "
+                f"{msg[: -len(' (at end of document)')]}")
     if lineno is not None and colno is not None:
         return f"at line {lineno}, column {colno}: {msg}"
     return f": {msg}"
+
+
+def _misspelt_tables(path: str, data: dict) -> list:
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return []
+    out = []
+    for key in tool:
+        normal = re.sub(r"[\s_.-]", "", str(key).lower())
+        if normal in ("lambdalint", "lambdalinter") or (
+            normal != "lambdalint" and difflib.get_close_matches(normal, ["lambdalint"], n=1, cutoff=0.8)
+        ):
+            out.append(f"{_display(path)}: [tool.{_toml_key(str(key))}] is not lambda-lint's table and was not read; "
+                       f"did you mean [{TABLE}]?")
+    return out
 
 
 def _table_of(path: str, data: dict) -> Optional[dict]:
@@ -237,6 +290,9 @@ def _build(path: str, text: str, table: dict) -> Config:
     for name in config.extend_clients:
         if not DOTTED_NAME.match(name):
             fail("extend-clients", f"{name!r} is not a qualified name such as 'mylib.db.connect'")
+        if "." not in name:
+            fail("extend-clients", f"{name!r} is not a qualified name such as 'mylib.db.connect' "
+                                   "(the module and the constructor, as the code imports them)")
 
     if "per-file-ignores" in table:
         value = table["per-file-ignores"]
@@ -245,6 +301,18 @@ def _build(path: str, text: str, table: dict) -> Config:
         config.per_file_ignores = {
             pattern: _codes(codes, f"per-file-ignores.{_toml_key(pattern)}", fail) for pattern, codes in value.items()
         }
+    config.exclude_set = "exclude" in table
+    for value in config.src:
+        problem = _src_problem(config.root, value)
+        if problem:
+            fail("src", problem)
+        if not os.path.isdir(os.path.join(config.root, value)):
+            config.warnings.append(f"{shown}: [{TABLE}] src: {value!r} is not a folder of the project; it was ignored")
+    if "respect-gitignore" in table:
+        value = table["respect-gitignore"]
+        if not isinstance(value, bool):
+            fail("respect-gitignore", f"expected true or false, got {_type_name(value)}")
+        config.respect_gitignore = value
     if "fix-maxsize" in table:
         value = table["fix-maxsize"]
         # bool is an int subclass in Python, but `fix-maxsize = true` is a mistake.
@@ -277,6 +345,20 @@ def _codes(value, key: str, fail) -> list:
         if problem:
             fail(key, problem)
     return list(value)
+
+
+def _src_problem(root: str, value: str) -> Optional[str]:
+    """Why a ``src`` entry cannot name an import root of this project, or None."""
+    if not value.strip():
+        return "an empty string is not a folder (write \".\" for the project root)"
+    if any(char in value for char in "*?["):
+        return f"{value!r}: src takes folders, not glob patterns"
+    folder = os.path.normpath(os.path.join(root, value))
+    if os.path.isfile(folder):
+        return f"{value!r} is a file; src takes the folders imports are resolved from"
+    if not os.path.isdir(folder) and "." in value and "/" not in value and DOTTED_NAME.match(value):
+        return f"{value!r} does not exist; src takes folder paths (\"{value.replace('.', '/')}\"), not module names"
+    return None
 
 
 def _is_handler_spec(spec: str) -> bool:
