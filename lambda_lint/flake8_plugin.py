@@ -102,8 +102,16 @@ What flake8 owns, and what lambda-lint still decides
 * Problems that the CLI prints on stderr (an internal error of a rule) are
   printed on stderr when the file they concern is checked; discovery warnings
   about templates are only shown by ``lambda-lint check``.
-* A configuration error (an invalid ``[tool.lambda-lint]`` table) stops flake8
-  with the same one-line message as the CLI's.
+* The plugin never raises into flake8: a configuration error (an invalid
+  ``[tool.lambda-lint]`` table) is printed once per process, as one line with
+  the CLI's message, and the plugin reports nothing for that project, while
+  pyflakes, pycodestyle and every other plugin go on. A bug of ours is printed
+  the same way. (Raising would stop all of flake8: one typo in our table
+  would silence every other linter of the project.)
+* Opt-in codes (LAM403) are produced when flake8's own ``--select`` or
+  ``--extend-select`` names them more specifically than ``LAM`` (``LAM4``,
+  ``LAM403``), as flake8-bugbear does for its B9 codes: ``--select LAM``
+  keeps them off.
 """
 from __future__ import annotations
 
@@ -169,6 +177,7 @@ class LambdaLintChecker:
     name = "lambda-lint"
     version = __version__
     use_cache = True  # flake8 --lambda-lint-no-cache turns it off
+    opted_in: frozenset = frozenset()  # opt-in codes named by flake8's --select/--extend-select
 
     @classmethod
     def add_options(cls, parser) -> None:
@@ -182,6 +191,10 @@ class LambdaLintChecker:
     @classmethod
     def parse_options(cls, options) -> None:
         cls.use_cache = not getattr(options, "lambda_lint_no_cache", False)
+        selectors = []
+        for name in ("select", "extend_select"):
+            selectors.extend(getattr(options, name, None) or ())
+        cls.opted_in = opted_in_codes(selectors)
 
     def __init__(self, tree, filename: str, lines: Optional[Sequence[str]] = None):
         # ``tree`` is flake8's ast, unused: answers come from the project
@@ -194,7 +207,11 @@ class LambdaLintChecker:
         path = os.path.abspath(self.filename)
         if not os.path.isfile(path):  # stdin without a real --stdin-display-name
             return
-        analysis = analysis_for(path)
+        try:
+            analysis = analysis_for(path)
+        except Exception as exc:  # noqa: BLE001 - never raise into flake8 (see the module doc)
+            _say_once(_failure_message(exc))
+            return
         for message in analysis.messages.get(path, ()):
             print(f"lambda-lint: {message}", file=sys.stderr)
         findings = analysis.findings.get(path)
@@ -207,32 +224,78 @@ class LambdaLintChecker:
 
 
 def analysis_for(path: str) -> _Analysis:
-    """The findings of the project that ``path`` belongs to (computed once per process)."""
+    """The findings of the project that ``path`` belongs to (computed once per process).
+
+    Raises what loading the configuration or the analysis raises; a failure is
+    remembered for the project, so that it is reported once, not once per file.
+    """
     root, config = _project_of(path)
     key = (root, config.path)
     analysis = _ANALYSES.get(key)
     if analysis is None:
-        analysis = _ANALYSES[key] = _analyse(root, config, LambdaLintChecker.use_cache)
+        for message in getattr(config, "warnings", None) or ():
+            _say_once(f"lambda-lint: warning: {message}")
+        try:
+            analysis = _analyse(root, config, LambdaLintChecker.use_cache, LambdaLintChecker.opted_in)
+        except Exception as exc:  # noqa: BLE001 - reported once by run(); the project then reports nothing
+            _say_once(_failure_message(exc))
+            analysis = _NOTHING
+        _ANALYSES[key] = analysis
     return analysis
+
+
+def opted_in_codes(selectors) -> frozenset:
+    """The off-by-default codes that flake8's selectors name more specifically than ``LAM``."""
+    from .settings.selection import DEFAULT_OFF
+
+    chosen = [str(s).strip().upper() for s in selectors if str(s).strip()]
+    return frozenset(code for code in DEFAULT_OFF
+                     if any(len(s) > len("LAM") and code.startswith(s) for s in chosen))
+
+
+_SAID: set = set()
+
+
+def _say_once(message: str) -> None:
+    if message not in _SAID:
+        _SAID.add(message)
+        print(message, file=sys.stderr)
+
+
+def _failure_message(exc: Exception) -> str:
+    from .settings.config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return f"lambda-lint: error: {exc}; lambda-lint reports nothing for this project, the other flake8 checks ran"
+    return f"lambda-lint: internal error: {type(exc).__name__}: {exc}; lambda-lint reports nothing for this project"
 
 
 def _project_of(path: str) -> tuple:
     folder = os.path.dirname(path)
     project = _PROJECTS.get(folder)
     if project is None:
-        from .settings.config import load_config
+        from .settings.config import load_config, marker_root
 
-        config = load_config(path)  # a ConfigError stops flake8 with its message
-        if config.path:
-            root = config.root
-        else:
+        try:
+            config = load_config(path)
+        except Exception:
+            # Remembered as a failure of this folder: the next file of the
+            # folder raises again without reading the file again.
+            _PROJECTS[folder] = sys.exc_info()[1]
+            raise
+        root = config.root
+        if config.path is None and marker_root(path) is None:
+            # Nothing marks a project: the folder flake8 runs in is the project
+            # when the file is below it (`flake8 .` in a bare folder of modules).
             cwd = os.getcwd()
             root = cwd if _inside(path, cwd) else folder
         project = _PROJECTS[folder] = (os.path.abspath(root), config)
+    if isinstance(project, BaseException):
+        raise project
     return project
 
 
-def _analyse(root: str, config, use_cache: bool = True) -> _Analysis:
+def _analyse(root: str, config, use_cache: bool = True, opted_in: frozenset = frozenset()) -> _Analysis:
     if not config.handlers and not _may_hold_lambda_code(root, config):
         return _NOTHING
     from .cli import ALL_CODES
@@ -241,6 +304,7 @@ def _analyse(root: str, config, use_cache: bool = True) -> _Analysis:
     from .settings.suppression import file_level_codes, is_file_suppressed
 
     enabled = enabled_codes(ALL_CODES, select=config.select, extend_select=config.extend_select, ignore=config.ignore)
+    enabled |= set(opted_in)
     # jobs=1: flake8's workers are daemonic processes, which may not start a pool of their own.
     result = check([root], config, Options(enabled=enabled, jobs=1, use_cache=use_cache))
     findings: Dict[str, List[Finding]] = {}
@@ -349,3 +413,4 @@ def clear_cache() -> None:
     """Forget every analysis of this process (for long-lived processes and tests)."""
     _ANALYSES.clear()
     _PROJECTS.clear()
+    _SAID.clear()

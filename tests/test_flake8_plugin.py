@@ -266,11 +266,64 @@ def test_configuration_enables_off_by_default_codes(tmp_path: Path):
     assert lines == [as_flake8_line(d) for d in cli_diagnostics(tmp_path)]
 
 
-def test_configuration_error_stops_flake8_with_the_clis_message(project: Path):
+def test_configuration_error_is_one_message_and_flake8_goes_on(project: Path):
+    # Like Ruff's own config errors, the message names the file and the key; unlike
+    # raising (which stops flake8 and silences pyflakes and every other plugin),
+    # the plugin reports nothing for the project and flake8's other checks run.
     (project / "pyproject.toml").write_text('[tool.lambda-lint]\nselectt = ["LAM1"]\n')
-    proc = flake8(project, "--select", "LAM", "-j", "1")
-    assert proc.returncode != 0
-    assert "unknown key 'selectt' (did you mean 'select'?)" in proc.stderr + proc.stdout
+    (project / "unused.py").write_text("import os\n")
+    for jobs in ("1", "2"):
+        proc = flake8(project, "-j", jobs)
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "./unused.py:1:1: F401 'os' imported but unused" in proc.stdout.splitlines()
+        assert " LAM" not in proc.stdout
+        errors = [line for line in proc.stderr.splitlines() if "selectt" in line]
+        assert errors and errors[0] == (
+            "lambda-lint: error: pyproject.toml: [tool.lambda-lint] unknown key 'selectt' (did you mean 'select'?); "
+            "lambda-lint reports nothing for this project, the other flake8 checks ran")
+        if jobs == "1":
+            assert len(errors) == 1
+
+
+def test_invalid_toml_through_flake8_is_one_message(project: Path):
+    (project / "pyproject.toml").write_text('[tool.lambda-lint\n')
+    proc = flake8(project, "-j", "1")
+    assert "Traceback" not in proc.stderr
+    assert "./util.py" not in proc.stdout  # clean file: nothing from anyone
+    assert [line for line in proc.stderr.splitlines() if "invalid TOML" in line] == [
+        "lambda-lint: error: pyproject.toml: invalid TOML at line 1, column 18: Expected ']' at the end of a "
+        "table declaration; lambda-lint reports nothing for this project, the other flake8 checks ran"]
+
+
+SECRETS_CACHE = '''\
+import boto3
+
+_secrets = boto3.client("secretsmanager")
+_value = None
+
+
+def handler(event, context):
+    global _value
+    if _value is None:
+        _value = _secrets.get_secret_value(SecretId="db")["SecretString"]
+    return len(_value)
+'''
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--select", "LAM"], set()),
+    (["--select", "LAM403"], {("secrets_cache.py", 10, "LAM403")}),
+    (["--select", "LAM4"], {("secrets_cache.py", 10, "LAM403")}),
+    (["--extend-select", "LAM403"], {("secrets_cache.py", 10, "LAM403")}),
+    ([], set()),
+])
+def test_flake8_select_of_an_opt_in_code_turns_it_on(tmp_path: Path, args, expected):
+    # flake8-bugbear's rule for its opt-in B9 codes: named more specifically
+    # than the plugin's prefix in --select/--extend-select, they are on.
+    write_tree(tmp_path, {"secrets_cache.py": SECRETS_CACHE})
+    lines = flake8_lines(tmp_path, *args)
+    assert {loc for loc in locations(lines) if loc[2].startswith("LAM")} == expected
 
 
 # -- stdin and stale text -------------------------------------------------------------------

@@ -143,13 +143,20 @@ def project_root_of(start: str) -> str:
     folder = os.path.abspath(start)
     if not os.path.isdir(folder):
         folder = os.path.dirname(folder)
-    current = folder
+    return marker_root(folder) or folder
+
+
+def marker_root(start: str) -> Optional[str]:
+    """The folder of the nearest pyproject.toml or .git at or above ``start``, or None."""
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
     while True:
         if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
             return current
         parent = os.path.dirname(current)
         if parent == current:
-            return folder
+            return None
         current = parent
 
 
