@@ -24,6 +24,7 @@ end. It and a folder that cannot be listed are reported as errors.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -31,6 +32,10 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import pathspec
+
+# The largest Python file read (the same limit as analysis.sources.MAX_FILE_BYTES,
+# checked by tests/test_parallel.py), repeated so that planning needs no libcst.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # Folders that never hold the project's own Lambda code (or hold copies of it:
 # SAM and CDK build output would report every finding twice). The default
@@ -358,3 +363,20 @@ def _walk(top: str, excluded, errors: Optional[List[str]] = None) -> Iterable[st
                         errors.append(f"{_shown(full)}: {problem}; not checked")
                     continue
                 yield full
+
+
+def read_file(path: str) -> Optional[bytes]:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def content_hash(data: Optional[bytes], path: str = "") -> str:
+    if data is None:
+        return "unreadable" if os.path.lexists(path) else "absent"
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
