@@ -8,8 +8,8 @@ import sys
 from typing import List, Optional
 
 from . import __version__
-from .settings.config import ConfigError, load_config
-from .run.engine import CheckResult, Options, check, display_path
+from .settings.config import ConfigError
+from .run.engine import CheckResult, Options, display_path
 from .settings.config import CATALOG_CODES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -31,14 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     chk = sub.add_parser("check", help="check files and folders (default: .)")
-    chk.add_argument("paths", nargs="*", default=["."])
-    chk.add_argument("--format", choices=FORMATS, default="text")
-    chk.add_argument("--select", type=_codes, help="codes or prefixes to report (replaces the configured set)")
-    chk.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to add")
-    chk.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to leave out")
-    chk.add_argument("--config", help="use this pyproject.toml")
+    chk.add_argument("paths", nargs="*", default=["."],
+                     help="files and folders; `-` reads the file named by --stdin-filename from stdin")
+    chk.add_argument("--output-format", "--format", dest="format", choices=FORMATS, default="text",
+                     help="how to print the findings (--format is the older name)")
+    # Repeated options accumulate, as in Ruff: `--select LAM1 --select LAM2` selects both.
+    chk.add_argument("--select", type=_codes, action="append",
+                     help="codes or prefixes to report (replaces the configured set)")
+    chk.add_argument("--extend-select", type=_codes, action="append", default=[], help="codes or prefixes to add")
+    chk.add_argument("--ignore", type=_codes, action="append", default=[], help="codes or prefixes to leave out")
+    chk.add_argument("--config", help="use this pyproject.toml for every file")
     chk.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     chk.add_argument("--force-exclude", action="store_true", help="apply exclude to files named on the command line")
+    chk.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                     help="skip what .gitignore, .git/info/exclude and the global excludes file ignore (default)")
+    chk.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                     help="check files that git ignores")
+    chk.add_argument("--stdin-filename", help="the path of the file read from stdin (with `-`)")
     chk.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
     chk.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only, no summary")
     chk.add_argument("--statistics", action="store_true", help="count diagnostics per code")
@@ -53,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     hnd = sub.add_parser("handlers", help="list the handlers found")
     hnd.add_argument("paths", nargs="*", default=["."])
-    hnd.add_argument("--format", choices=("text", "json"), default="text")
+    hnd.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
     hnd.add_argument("--config")
     hnd.add_argument("--isolated", action="store_true")
 
@@ -78,7 +87,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
             print(rules_table())
             return EXIT_CLEAN
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"lambda-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -91,11 +100,39 @@ def main(argv: Optional[List[str]] = None) -> int:
     return EXIT_ERROR
 
 
-def _load_config(args, paths):
-    start = paths[0] if paths else "."
-    if not os.path.exists(start):
-        start = "."
-    return load_config(start, getattr(args, "config", None), getattr(args, "isolated", False))
+# Flags that ask for two different runs: an error (exit 2), as in Ruff, rather
+# than one of them silently winning.
+CONFLICTS = (
+    ("add_noqa", "fix"), ("add_noqa", "diff"), ("add_noqa", "statistics"),
+    ("config", "isolated"), ("diff", "statistics"), ("show_fixes", "statistics"),
+)
+
+
+def _check_conflicts(args) -> None:
+    for first, second in CONFLICTS:
+        if getattr(args, first, None) and getattr(args, second, None):
+            raise UsageError(f"--{first.replace('_', '-')} cannot be used with --{second.replace('_', '-')}")
+    if args.statistics and args.format not in ("text", "concise", "json"):
+        raise UsageError(f"--statistics prints text or json, not {args.format}")
+
+
+class UsageError(Exception):
+    """A bad combination of command-line options (exit 2)."""
+
+
+def _flatten(groups) -> Optional[list]:
+    if groups is None:
+        return None
+    return [code for group in groups for code in group]
+
+
+def _resolver(args):
+    from .run.scope import Resolver
+
+    resolver = Resolver(config_path=getattr(args, "config", None), isolated=getattr(args, "isolated", False),
+                        respect_gitignore=getattr(args, "respect_gitignore", None))
+    resolver.enabled_for = lambda config: _enabled(args, config)
+    return resolver
 
 
 def _enabled(args, config) -> set:
@@ -116,20 +153,40 @@ def _enabled(args, config) -> set:
         cli_select=args.select,
         cli_extend_select=args.extend_select,
         cli_ignore=args.ignore,
+        select_set=getattr(config, "select_set", False),
     )
 
 
+def _stdin(args):
+    """(paths, stdin path, contents) for `check - --stdin-filename PATH`."""
+    if "-" not in args.paths:
+        return args.paths, None, None
+    if not args.stdin_filename:
+        raise UsageError("`-` reads stdin as a file of its project: name it with --stdin-filename PATH")
+    data = sys.stdin.buffer.read()
+    path = os.path.abspath(args.stdin_filename)
+    paths = [p for p in args.paths if p != "-"] + [args.stdin_filename]
+    return paths, path, {path: data}
+
+
 def _check(args) -> int:
-    config = _load_config(args, args.paths)
-    options = Options(enabled=_enabled(args, config), force_exclude=args.force_exclude,
-                      jobs=args.jobs, use_cache=not args.no_cache)
+    for option in ("select", "extend_select", "ignore"):
+        setattr(args, option, _flatten(getattr(args, option)))
+    try:
+        _check_conflicts(args)
+    except UsageError as exc:
+        print(f"lambda-lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    args.paths, stdin_path, contents = _stdin(args)
+    resolver = _resolver(args)
+    options = Options(force_exclude=args.force_exclude, jobs=args.jobs, use_cache=not args.no_cache,
+                      contents=contents)
     if args.fix or args.diff:
         options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
-        return _fix(args, config, options)
-    result = check(args.paths, config, options)
-    from .run.suppress import apply_suppressions
+        return _fix(args, resolver, options)
+    from .run.scope import check_paths
 
-    apply_suppressions(result, config)
+    result = check_paths(args.paths, resolver, options, resolver.enabled_for, stdin_path=stdin_path)
     if args.add_noqa:
         from .run.suppress import add_noqa_comments
 
@@ -139,13 +196,13 @@ def _check(args) -> int:
     return report(result, args)
 
 
-def _fix(args, config, options) -> int:
+def _fix(args, resolver, options) -> int:
     """``check --fix`` / ``--diff``: rounds of fixes in memory, then written (or shown) and checked again."""
     from .diagnostics import display_path
     from .run.fixing import analyse, final_parses, fix_rounds, unified_diff
 
     unsafe = bool(getattr(args, "unsafe_fixes", False))
-    run = fix_rounds(args.paths, config, options, unsafe)
+    run = fix_rounds(args.paths, resolver, options, unsafe)
     for message in run.failures:
         print(f"lambda-lint: {message}", file=sys.stderr)
     changed = []
@@ -183,7 +240,7 @@ def _fix(args, config, options) -> int:
             print(f"lambda-lint: {display_path(state.path)}: not written: {exc}", file=sys.stderr)
             continue
         applied.extend(state.applied)
-    result = analyse(args.paths, config, options)
+    result = analyse(args.paths, resolver, options)
     return report(result, args, fixed=len(applied), applied=applied)
 
 
@@ -193,7 +250,7 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
     for message in result.errors + result.internal_errors + result.warnings:
         print(f"lambda-lint: {message}", file=sys.stderr)
     if args.statistics:
-        text = statistics(result.diagnostics)
+        text = statistics(result.diagnostics, args.format, unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)))
     else:
         text = render(
             result.diagnostics,
@@ -203,12 +260,14 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
             fixed=fixed,
             show_fixes=applied if getattr(args, "show_fixes", False) else None,
             version=__version__,
+            unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
+            quiet=bool(args.quiet),
         )
-        if args.quiet and args.format in ("text", "concise"):
-            text = "\n".join(line for line in text.splitlines() if ":" in line.split(" ")[0])
     if args.output_file:
-        with open(args.output_file, "w", encoding="utf-8") as fh:
-            fh.write(text + ("\n" if text and not text.endswith("\n") else ""))
+        problem = _write_output(args.output_file, text + ("\n" if text and not text.endswith("\n") else ""))
+        if problem:
+            print(f"lambda-lint: error: {problem}", file=sys.stderr)
+            return EXIT_ERROR
     elif text:
         print(text)
     if result.errors or result.internal_errors:
@@ -216,6 +275,18 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
     if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _write_output(path: str, text: str) -> Optional[str]:
+    """Write the report; its folder is created if missing (as Ruff does). A problem is one line."""
+    try:
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        return f"--output-file {path}: {exc.strerror or exc}"
+    return None
 
 
 def _line_reader(result: CheckResult):
@@ -231,15 +302,16 @@ def _line_reader(result: CheckResult):
 
 
 def _handlers(args) -> int:
-    config = _load_config(args, args.paths)
-    result = check(args.paths, config, Options(enabled=set()))
+    from .run.scope import check_paths
+
+    result = check_paths(args.paths, _resolver(args), Options(), lambda config: set(), suppress=False)
     handlers = [dict(h.to_json(), path=display_path(h.path)) for h in result.handlers]
     if args.format == "json":
         print(json.dumps(handlers, indent=2))
     else:
         for h in handlers:
             print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']})")
-        for missing in result.project.missing:
+        for missing in getattr(result.project, "missing", None) or []:
             print(f"{display_path(missing.declared_in)}:{missing.declared_line}: LAM002 handler `{missing.spec}` {missing.reason}")
     for message in result.errors + result.warnings:
         print(f"lambda-lint: {message}", file=sys.stderr)

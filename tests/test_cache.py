@@ -204,7 +204,8 @@ def test_fix_runs_without_the_cache(tmp_path, monkeypatch, capsys):
     cli_json(tmp_path, monkeypatch, capsys)  # fills the cache
     seen = []
     real = engine.check
-    monkeypatch.setattr(engine, "check", lambda paths, config=None, options=None: seen.append(options) or real(paths, config, options))
+    monkeypatch.setattr(engine, "check", lambda paths, config=None, options=None, scope=None:
+                        seen.append(options) or real(paths, config, options, scope))
     import lambda_lint.run.fixing as fixer
 
     monkeypatch.setattr(fixer, "check", engine.check, raising=False)

@@ -16,8 +16,27 @@ def test_default_is_everything_but_default_off():
 
 
 def test_select_by_prefix():
-    assert on(select=["LAM1"]) == {"LAM101", "LAM102", "LAM103", "LAM104", "LAM105"}
-    assert on(select=["LAM101", "LAM20"]) == {"LAM101", "LAM201", "LAM202", "LAM203"}
+    # LAM001 stays on, as Ruff's syntax errors do whatever is selected.
+    assert on(select=["LAM1"]) == {"LAM001", "LAM101", "LAM102", "LAM103", "LAM104", "LAM105"}
+    assert on(select=["LAM101", "LAM20"]) == {"LAM001", "LAM101", "LAM201", "LAM202", "LAM203"}
+
+
+def test_lam001_is_turned_off_only_by_its_exact_code():
+    # Ruff: syntax errors cannot be deselected by selecting other rules.
+    assert "LAM001" in on(ignore=["LAM"])
+    assert "LAM001" in on(cli_ignore=["LAM0"])
+    assert "LAM001" in on(cli_select=["LAM1"])
+    assert on(ignore=["LAM"]) == {"LAM001"}
+    assert "LAM001" not in on(ignore=["LAM001"])
+    assert "LAM001" not in on(cli_ignore=["lam001"])
+    assert "LAM002" not in on(ignore=["LAM"])  # LAM002 is a finding like the rules'
+
+
+def test_config_select_empty_list_selects_nothing():
+    # Ruff: `select = []` selects no rule (an absent select means the defaults).
+    assert on(select=[], select_set=True) == {"LAM001"}
+    assert on(select=[], select_set=True, extend_select=["LAM2"]) == {"LAM001", "LAM201", "LAM202", "LAM203"}
+    assert on(select=[], select_set=False) == ALL - {"LAM403"}
 
 
 def test_selecting_everything_includes_default_off():
@@ -30,7 +49,7 @@ def test_extend_select_adds_to_default():
 
 
 def test_more_specific_ignore_wins_over_select():
-    assert on(select=["LAM4"], ignore=["LAM401"]) == {"LAM402", "LAM403"}
+    assert on(select=["LAM4"], ignore=["LAM401"]) == {"LAM001", "LAM402", "LAM403"}
 
 
 def test_more_specific_extend_select_wins_over_ignore():
@@ -38,7 +57,7 @@ def test_more_specific_extend_select_wins_over_ignore():
 
 
 def test_ignore_wins_on_equal_specificity():
-    assert on(select=["LAM1"], ignore=["LAM1"]) == set()
+    assert on(select=["LAM1"], ignore=["LAM1"]) == {"LAM001"}
     assert on(extend_select=["LAM403"], ignore=["LAM403"]) == ALL - {"LAM403"}
 
 
@@ -47,11 +66,12 @@ def test_ignore_prefix_removes_from_default():
 
 
 def test_cli_select_replaces_config_select():
-    assert on(select=["LAM1"], cli_select=["LAM2"]) == {"LAM201", "LAM202", "LAM203"}
+    assert on(select=["LAM1"], cli_select=["LAM2"]) == {"LAM001", "LAM201", "LAM202", "LAM203"}
 
 
 def test_cli_select_keeps_config_ignore_and_extend_select():
     assert on(select=["LAM1"], ignore=["LAM202"], extend_select=["LAM501"], cli_select=["LAM2"]) == {
+        "LAM001",
         "LAM201",
         "LAM203",
         "LAM501",
@@ -71,7 +91,7 @@ def test_cli_options_apply_after_config_options():
 
 
 def test_selectors_are_normalized():
-    assert on(cli_select=[" lam101 ", ""]) == {"LAM101"}
+    assert on(cli_select=[" lam101 ", ""]) == {"LAM001", "LAM101"}
 
 
 def test_only_known_codes_are_returned():

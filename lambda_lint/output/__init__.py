@@ -21,6 +21,7 @@ def render(
     show_fixes: Optional[list] = None,
     version: str = "",
     unsafe_fixes: bool = False,
+    quiet: bool = False,
 ) -> str:
     """The whole report in one format, without a final newline (the caller prints it).
 
@@ -31,11 +32,11 @@ def render(
     if fmt == "text":
         return text.render_text(
             diagnostics, color=color, read_lines=read_lines, fixed=fixed,
-            show_fixes=show_fixes, unsafe_fixes=unsafe_fixes,
+            show_fixes=show_fixes, unsafe_fixes=unsafe_fixes, quiet=quiet,
         )
     if fmt == "concise":
         return text.render_concise(
-            diagnostics, color=color, fixed=fixed, show_fixes=show_fixes, unsafe_fixes=unsafe_fixes
+            diagnostics, color=color, fixed=fixed, show_fixes=show_fixes, unsafe_fixes=unsafe_fixes, quiet=quiet
         )
     # The tool formats are imported on use: SARIF needs the rule documentation.
     if fmt == "json":

@@ -128,8 +128,11 @@ def render_text(
     fixed: int = 0,
     show_fixes: Optional[list] = None,
     unsafe_fixes: bool = False,
+    quiet: bool = False,
 ) -> str:
     style = Style(color)
+    if quiet:  # -q: one line per finding, nothing else (decided per finding, whatever its path holds)
+        return "\n".join(header(d, style, unsafe_fixes) for d in diagnostics)
     # Source snippets are for terminals only: in a log or a pipe they are noise.
     show_source = read_lines is not None and color
     lines = []
@@ -150,25 +153,35 @@ def render_concise(
     fixed: int = 0,
     show_fixes: Optional[list] = None,
     unsafe_fixes: bool = False,
+    quiet: bool = False,
 ) -> str:
     style = Style(color)
     lines = [header(d, style, unsafe_fixes) for d in diagnostics]
-    lines.extend(summary(diagnostics, style, fixed, show_fixes, unsafe_fixes))
+    if not quiet:
+        lines.extend(summary(diagnostics, style, fixed, show_fixes, unsafe_fixes))
     return "\n".join(lines)
 
 
-def statistics(diagnostics: list) -> str:
-    """Like `ruff --statistics`: count, code, "[*]" when any has a fix, name; most frequent first."""
+def statistics(diagnostics: list, fmt: str = "text", unsafe_fixes: bool = False) -> str:
+    """Like `ruff --statistics`: count, code, "[*]" when any has a fix, name; most frequent first.
+
+    ``fmt="json"``: Ruff's JSON statistics, a list of {code, name, count, fixable}.
+    """
     counts = Counter(d.code for d in diagnostics)
-    if not counts:
-        return ""
     names = {}
     fixable = set()
     for d in diagnostics:
         names.setdefault(d.code, d.name)
-        if d.fix is not None:
+        if d.fix is not None and (fmt != "json" or fix_applies(d, unsafe_fixes)):
             fixable.add(d.code)
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if fmt == "json":
+        import json
+
+        return json.dumps([{"code": code, "name": names[code], "count": n, "fixable": code in fixable}
+                           for code, n in rows], indent=2)
+    if not counts:
+        return ""
     count_width = max(len(str(n)) for n in counts.values())
     code_width = max(len(code) for code in counts)
     lines = []

@@ -24,6 +24,7 @@ class CheckResult:
     internal_errors: List[str] = field(default_factory=list)  # bugs of ours, per file and rule
     warnings: List[str] = field(default_factory=list)  # e.g. unreadable templates
     project: Optional[object] = None  # the Project, or a Sources view (.root, .data(path), .missing)
+    scopes: list = field(default_factory=list)  # the projects of a command line (run/scope.py), when checked so
 
 
 @dataclass
@@ -37,10 +38,12 @@ class Options:
     contents: Optional[Dict[str, bytes]] = None
 
 
-def check(paths: List[str], config=None, options: Optional[Options] = None) -> CheckResult:
+def check(paths: List[str], config=None, options: Optional[Options] = None, scope=None) -> CheckResult:
+    """Check one project. ``scope`` (:class:`lambda_lint.run.scope.Scope`) says which project and
+    which of its files are checked; without it the paths are the project."""
     options = options or Options()
     result = CheckResult()
-    plan = Plan(paths, config, options, result)
+    plan = Plan(paths, config, options, result, scope)
     units = plan.units()
 
     cache = None

@@ -309,6 +309,43 @@ def collect_files(paths: Iterable[str], excluded, force_exclude: bool = False) -
     return files, errors
 
 
+def walk_python_files(top: str, excluder_of, errors: Optional[List[str]] = None):
+    """(folder, [Python files]) for every folder under ``top``, each judged by ``excluder_of(folder)``.
+
+    Like :func:`_walk`, for a walk that may cross into nested projects, each
+    with its own exclusions.
+    """
+    def unreadable(exc: OSError) -> None:
+        if errors is not None:
+            where = exc.filename or top
+            errors.append(f"{_shown(where)}: cannot list this folder ({exc.strerror or exc}); "
+                          "its files were not checked")
+
+    for folder, dirs, names in os.walk(top, followlinks=False, onerror=unreadable):
+        if folder != top and "pyvenv.cfg" in names:
+            dirs[:] = []
+            continue
+        excluded = excluder_of(folder)
+        dirs[:] = sorted(d for d in dirs if excluded.reason(os.path.join(folder, d), True) is None)
+        found = []
+        for name in sorted(names):
+            if name.endswith(".py"):
+                full = os.path.join(folder, name)
+                if excluded.reason(full, False) is not None:
+                    continue
+                problem = _special_file(full)
+                if problem:
+                    if errors is not None:
+                        errors.append(f"{_shown(full)}: {problem}; not checked")
+                    continue
+                found.append(full)
+        yield folder, found
+
+
+def special_file(path: str) -> Optional[str]:
+    return _special_file(path)
+
+
 def _special_file(path: str) -> Optional[str]:
     """Why ``path`` (or what its link points to) must not be opened, or None.
 

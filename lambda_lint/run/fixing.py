@@ -92,8 +92,13 @@ def in_memory(options, files: Dict[str, FileState]):
 
 
 def analyse(paths, config, options) -> CheckResult:
+    """Check and apply suppressions. ``config`` is one project's Config, or a
+    :class:`~lambda_lint.run.scope.Resolver` that judges each path by its own project."""
+    from .scope import Resolver, check_paths
     from .suppress import apply_suppressions
 
+    if isinstance(config, Resolver):
+        return check_paths(paths, config, options, getattr(config, "enabled_for", None))
     result = check(paths, config, options)
     apply_suppressions(result, config)
     return result

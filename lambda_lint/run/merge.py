@@ -35,6 +35,9 @@ def merge(plan: Plan, outcomes: List[UnitOutcome], result) -> None:
         if outcome.project is not None:
             projects.append(outcome.project)
     missing.sort(key=lambda m: m.order)
+    if plan.scope is not None:
+        # Infrastructure outside the given paths is read to find handlers, never reported on.
+        missing = [m for m in missing if plan.scope.within_given(m.declared_in)]
     if "LAM002" in plan.enabled:
         for m in missing:
             diagnostics.append(tool_diagnostic(

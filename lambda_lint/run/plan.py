@@ -58,13 +58,22 @@ def project_root(paths: Iterable[str], config) -> str:
 class Plan:
     """Everything decided before any module is parsed: files, declared handlers, units."""
 
-    def __init__(self, paths: List[str], config, options, result):
+    def __init__(self, paths: List[str], config, options, result, scope=None):
         self.config = config
         self.options = options
-        self.root = os.path.abspath(project_root(paths, config))
-        patterns = list(getattr(config, "exclude", None) or []) + list(getattr(config, "extend_exclude", None) or [])
-        self.excluded = Excluder(self.root, patterns)
-        self.files, result.errors = collect_files(paths, self.excluded, options.force_exclude)
+        # A Scope (run/scope.py) is one project of a command line: its root, its
+        # exclusions, the checked files; handlers are searched across the whole
+        # project and only what was given is reported. Without one (library
+        # callers), the paths are the project.
+        self.scope = scope
+        if scope is not None:
+            self.root = scope.root
+            self.excluded = scope.excluded
+            self.files = list(scope.files)
+        else:
+            self.root = os.path.abspath(project_root(paths, config))
+            self.excluded = Excluder.from_config(self.root, config) if config is not None else Excluder(self.root)
+            self.files, result.errors = collect_files(paths, self.excluded, options.force_exclude)
         self.checked = set(self.files)
         self.contents = {os.path.abspath(p): t for p, t in (options.contents or {}).items()}
         self.enabled = set(options.enabled) if options.enabled is not None else default_codes()
@@ -74,6 +83,8 @@ class Plan:
         self._hashes: Dict[str, str] = {}
         self._targets: Dict[str, list] = {}
         self._probed: Dict[tuple, Optional[str]] = {}
+        self._project_files: Optional[List[str]] = None
+        self._nested: Dict[str, bool] = {}
         self.declared: List[DeclaredHandler] = []
         self.missing: List[MissingHandler] = []  # declared files that do not exist
         self.code_roots: list = []
@@ -170,7 +181,7 @@ class Plan:
 
         for item in self.declared:
             root(item.path)["declared"].append(item)
-        for path in self.files:
+        for path in self.project_files():
             if path not in self.covered and self.is_candidate(path):
                 root(path)["candidate"] = True
         parent: Dict[str, str] = {}
@@ -202,6 +213,9 @@ class Plan:
         for members in groups.values():
             members.sort(key=lambda p: (order.get(p, len(order)), p))
             closure = set().union(*(reach[p] for p in members))
+            if self.scope is not None and not (closure & self.checked) and not any(
+                    self.scope.within_given(d.declared_in) for p in members for d in roots[p]["declared"]):
+                continue  # reaches no checked file and declares nothing given: nothing of it is reported
             units.append(Unit(
                 roots=members,
                 candidates=[p for p in members if roots[p]["candidate"]],
@@ -210,6 +224,50 @@ class Plan:
             ))
         units.sort(key=lambda u: u.roots[0])
         return units
+
+    def project_files(self) -> List[str]:
+        """Where conventional handlers are searched: the whole project for a Scope, else the checked files.
+
+        Searching the whole project is what lets a helper given alone get the
+        findings that a handler elsewhere in the project causes.
+        """
+        if self.scope is None or self._all_checked():
+            return self.files
+        if self._project_files is None:
+            from .files import walk_python_files
+
+            found = list(self.files)
+            seen = set(found)
+            for _, names in walk_python_files(self.root, lambda folder: self.excluded):
+                for name in names:
+                    if name not in seen and not self._in_nested_project(name):
+                        seen.add(name)
+                        found.append(name)
+            self._project_files = found
+        return self._project_files
+
+    def _all_checked(self) -> bool:
+        return any(g == self.root for g in self.scope.given)
+
+    def _in_nested_project(self, path: str) -> bool:
+        """Whether a file below the root belongs to another project (its own pyproject.toml table)."""
+        folder = os.path.dirname(path)
+        cache = self._nested
+        trail = []
+        while folder != self.root and folder.startswith(self.root):
+            if folder in cache:
+                answer = cache[folder]
+                break
+            trail.append(folder)
+            if os.path.isfile(os.path.join(folder, "pyproject.toml")) or os.path.exists(os.path.join(folder, ".git")):
+                answer = True
+                break
+            folder = os.path.dirname(folder)
+        else:
+            answer = False
+        for item in trail:
+            cache[item] = answer
+        return answer
 
     def import_targets(self, path: str) -> list:
         """Project files that ``path``'s import statements may name (never fewer than the parser finds)."""

@@ -72,8 +72,10 @@ class Config:
     fix_maxsize: int = 128
     src: list = field(default_factory=list)
     respect_gitignore: bool = True
-    # Whether the table sets ``exclude`` (which then replaces the default excludes).
+    # Whether the table sets ``exclude`` (which then replaces the default excludes)
+    # and ``select`` (``select = []`` selects nothing).
     exclude_set: bool = False
+    select_set: bool = False
     # Problems worth a warning that do not stop the run (a misspelt table name).
     warnings: list = field(default_factory=list, repr=False, compare=False)
     # The file's text, kept only to point diagnostics at the line of a handler.
@@ -309,6 +311,7 @@ def _build(path: str, text: str, table: dict) -> Config:
             pattern: _codes(codes, f"per-file-ignores.{_toml_key(pattern)}", fail) for pattern, codes in value.items()
         }
     config.exclude_set = "exclude" in table
+    config.select_set = "select" in table
     for value in config.src:
         problem = _src_problem(config.root, value)
         if problem:

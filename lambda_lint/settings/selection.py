@@ -24,6 +24,7 @@ from typing import Iterable, Optional
 
 # Rules too noisy to be on unless asked for (selecting them or a prefix of them).
 DEFAULT_OFF = ("LAM403",)
+ALWAYS_ON = "LAM001"
 
 
 def enabled_codes(
@@ -34,15 +35,23 @@ def enabled_codes(
     cli_select: Optional[Iterable[str]] = None,
     cli_extend_select: Iterable[str] = (),
     cli_ignore: Iterable[str] = (),
+    select_set: bool = False,
 ) -> set:
+    """The enabled codes. ``select_set``: the configuration wrote ``select`` (even ``select = []``,
+    which selects nothing, as in Ruff)."""
     codes = set(all_codes)
     chosen = _normalized(cli_select if cli_select is not None else select)
-    if chosen:
+    if chosen or (cli_select is None and select_set):
         enabled = set()
     else:
         enabled = {code for code in codes if code not in DEFAULT_OFF}
     enabled = _apply_layer(codes, enabled, chosen + _normalized(extend_select), _normalized(ignore))
-    return _apply_layer(codes, enabled, _normalized(cli_extend_select), _normalized(cli_ignore))
+    enabled = _apply_layer(codes, enabled, _normalized(cli_extend_select), _normalized(cli_ignore))
+    # Like Ruff's syntax errors, LAM001 (a file that cannot be read or parsed)
+    # is not a rule a prefix can turn off: only its exact code in an ignore list.
+    if ALWAYS_ON in codes and ALWAYS_ON not in _normalized(ignore) + _normalized(cli_ignore):
+        enabled.add(ALWAYS_ON)
+    return enabled
 
 
 def _apply_layer(codes: set, enabled: set, selects: list, ignores: list) -> set:
