@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from typing import Dict, List
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, display_path
+from .syntax import SyntaxProblem
 from .plan import Plan
 from .units import UnitOutcome, tool_diagnostic
 
@@ -34,6 +35,8 @@ def merge(plan: Plan, outcomes: List[UnitOutcome], result) -> None:
         result.internal_errors.extend(outcome.internal_errors)
         if outcome.project is not None:
             projects.append(outcome.project)
+    if "LAM001" in plan.enabled:
+        diagnostics.extend(_unparsed_failures(plan, outcomes, diagnostics))
     missing.sort(key=lambda m: m.order)
     if plan.scope is not None:
         # Infrastructure outside the given paths is read to find handlers, never reported on.
@@ -50,6 +53,31 @@ def merge(plan: Plan, outcomes: List[UnitOutcome], result) -> None:
         result.project.missing = missing
     else:
         result.project = Sources(plan, projects, missing)
+
+
+def _unparsed_failures(plan: Plan, outcomes: List[UnitOutcome], diagnostics: list) -> list:
+    """LAM001 for checked files that no unit read (no handler reaches them): CPython's parser decides."""
+    from .syntax import syntax_problem
+
+    read = set()
+    for outcome in outcomes:
+        read.update(outcome.deps or ())
+    reported = {d.path for d in diagnostics if d.code == "LAM001"}
+    out = []
+    for path in plan.files:
+        if path in read or display_path(path) in reported:
+            continue
+        data = plan.data(path)
+        if data is None:
+            problem = SyntaxProblem("cannot read the file", 1, 1)
+        else:
+            problem = syntax_problem(data)
+        if problem is not None:
+            shown = display_path(path)
+            out.append(Diagnostic(shown, problem.line, problem.column, problem.line, problem.column, "LAM001",
+                                  "parse-error", problem.message,
+                                  "Fix the file so that Python can parse it, or exclude it."))
+    return out
 
 
 class Sources:
