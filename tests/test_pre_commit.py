@@ -91,6 +91,16 @@ Resources:
 '''
 
 
+MISSING_FUNCTION = '''\
+  Gone:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: .
+      Handler: gone.handler
+'''
+
+
 def manifest() -> list:
     return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
 
@@ -151,17 +161,17 @@ def pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess:
 # -- the manifest -------------------------------------------------------------------------------
 
 def test_manifest_declares_the_hooks():
+    # Ruff ships one check hook and one format hook; we keep one check hook (right
+    # on its own: whole-project warm path, findings for the passed files) and a fix hook.
     hooks = {hook["id"]: hook for hook in manifest()}
-    assert list(hooks) == ["lambda-lint", "lambda-lint-fix", "lambda-lint-project"]
+    assert list(hooks) == ["lambda-lint", "lambda-lint-fix"]
     assert hooks["lambda-lint"]["entry"] == "lambda-lint check --force-exclude"
     assert hooks["lambda-lint-fix"]["entry"] == "lambda-lint check --fix --force-exclude"
-    assert hooks["lambda-lint-project"]["entry"] == "lambda-lint check"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["require_serial"] is True
-    # Only Python files are ever passed on the command line: the CLI keeps every file it is given.
-    assert hooks["lambda-lint"]["types"] == ["python"] and hooks["lambda-lint-fix"]["types"] == ["python"]
-    assert hooks["lambda-lint-project"]["pass_filenames"] is False
+    assert hooks["lambda-lint"]["types_or"] == ["python", "yaml", "json", "terraform", "dockerfile", "ts", "toml"]
+    assert hooks["lambda-lint-fix"]["types"] == ["python"]
 
 
 def test_manifest_is_valid_for_pre_commit():
@@ -206,17 +216,27 @@ def test_hook_checks_the_staged_files(tmp_path: Path):
     assert "Skipped" in proc.stdout
 
 
-def test_project_hook_reports_a_helper_when_only_the_helper_changed(tmp_path: Path):
+def test_hook_reports_a_helper_when_only_the_helper_changed(tmp_path: Path):
     repo = make_repo(
         tmp_path / "repo",
         {"ingest.py": HELPER_HANDLER, "metrics.py": HELPER.replace("_samples.append(value)", "return value")},
-        ("lambda-lint-project",),
+        ("lambda-lint",),
     )
     write(repo, {"metrics.py": HELPER})
     git(repo, "add", "metrics.py")
-    proc = pre_commit(repo, "lambda-lint-project")
+    proc = pre_commit(repo, "lambda-lint")
     assert proc.returncode == 1, proc.stdout
     assert "metrics.py:6:5: LAM101" in proc.stdout
+
+
+def test_hook_reports_lam002_of_a_changed_template_only(tmp_path: Path):
+    repo = make_repo(tmp_path / "repo", {"orders.py": CLEAN, "template.yaml": INLINE_TEMPLATE}, ("lambda-lint",))
+    write(repo, {"template.yaml": INLINE_TEMPLATE + MISSING_FUNCTION})
+    git(repo, "add", "template.yaml")
+    proc = pre_commit(repo, "lambda-lint")
+    assert proc.returncode == 1, proc.stdout
+    assert "template.yaml:" in proc.stdout and "LAM002 handler `gone.handler`" in proc.stdout
+    assert "LAM001" not in proc.stdout  # the template is never parsed as Python
 
 
 def test_fix_hook_fixes_then_passes(tmp_path: Path):

@@ -30,6 +30,17 @@ from .files import Excluder, special_file, walk_python_files
 
 NO_SUCH_FILE = "no such file or directory"
 
+# Files given explicitly that are infrastructure, not Python: they are read by
+# discovery anyway; giving one asks for its LAM002 findings (pre-commit passes
+# a changed template), never for a Python parse of it.
+INFRASTRUCTURE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf", ".ts", ".toml")
+
+
+def is_infrastructure(path: str) -> bool:
+    name = os.path.basename(path).lower()
+    return (name.endswith(INFRASTRUCTURE_SUFFIXES) or name in ("dockerfile", "containerfile")
+            or name.startswith("dockerfile.") or name.endswith(".dockerfile"))
+
 
 @dataclass
 class Scope:
@@ -162,7 +173,7 @@ def split(paths: List[str], resolver: Resolver, force_exclude: bool = False,
             problem = special_file(path) if os.path.lexists(path) else None
             if problem:
                 errors.append(f"{given}: {problem}; not checked")
-            else:
+            elif not is_infrastructure(path) or path == os.path.abspath(stdin_path or ""):
                 add(scope, path)
         else:
             missing.append(given)
