@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from typing import List, Optional
 
 from . import __version__
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
     chk.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every reported line")
     chk.add_argument("--no-cache", action="store_true", help="do not read or write .lambda_lint_cache/")
+    chk.add_argument("--cache-dir", help="keep the cache in this folder (default: $LAMBDA_LINT_CACHE_DIR, "
+                                         "else .lambda_lint_cache/ in each project root)")
+    chk.add_argument("--show-files", action="store_true",
+                     help="list the files that would be checked, and why a Python file is not analysed")
+    chk.add_argument("--show-settings", action="store_true",
+                     help="print the resolved settings of each project and where they come from")
+    chk.add_argument("--verbose", "-v", action="store_true", help="say what is done, on stderr")
     chk.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (1: no parallelism)")
 
     hnd = sub.add_parser("handlers", help="list the handlers found")
@@ -65,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     hnd.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
     hnd.add_argument("--config")
     hnd.add_argument("--isolated", action="store_true")
+
+    cln = sub.add_parser("clean", help="remove the caches in the current folder and below (and --cache-dir)")
+    cln.add_argument("--cache-dir", help="also remove this cache folder")
 
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code")
@@ -80,6 +91,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _check(args)
         if args.command == "handlers":
             return _handlers(args)
+        if args.command == "clean":
+            return _clean(args)
         if args.command == "rule":
             return _rule(args.code)
         if args.command == "rules":
@@ -105,6 +118,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 CONFLICTS = (
     ("add_noqa", "fix"), ("add_noqa", "diff"), ("add_noqa", "statistics"),
     ("config", "isolated"), ("diff", "statistics"), ("show_fixes", "statistics"),
+    ("show_files", "show_settings"), ("show_files", "fix"), ("show_files", "diff"), ("show_files", "add_noqa"),
+    ("show_settings", "fix"), ("show_settings", "diff"), ("show_settings", "add_noqa"),
 )
 
 
@@ -180,13 +195,26 @@ def _check(args) -> int:
     args.paths, stdin_path, contents = _stdin(args)
     resolver = _resolver(args)
     options = Options(force_exclude=args.force_exclude, jobs=args.jobs, use_cache=not args.no_cache,
-                      contents=contents)
+                      contents=contents, cache_dir=args.cache_dir)
+    if args.show_settings or args.show_files:
+        from .run.introspect import show_files, show_settings
+
+        print(show_settings(args.paths, resolver, stdin_path) if args.show_settings
+              else show_files(args.paths, resolver, options, stdin_path))
+        return EXIT_CLEAN
     if args.fix or args.diff:
         options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
         return _fix(args, resolver, options)
     from .run.scope import check_paths
 
+    started = time.perf_counter()
     result = check_paths(args.paths, resolver, options, resolver.enabled_for, stdin_path=stdin_path)
+    if args.verbose:
+        for scope in result.scopes:
+            print(f"lambda-lint: project {display_path(scope.root) or '.'}: configuration "
+                  f"{display_path(scope.config.path) if scope.config.path else 'none (defaults)'}, "
+                  f"{len(scope.files)} Python file{'s' if len(scope.files) != 1 else ''} checked", file=sys.stderr)
+        print(f"lambda-lint: checked in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     if args.add_noqa:
         from .run.suppress import add_noqa_comments
 
@@ -316,6 +344,28 @@ def _handlers(args) -> int:
     for message in result.errors + result.warnings:
         print(f"lambda-lint: {message}", file=sys.stderr)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
+
+
+def _clean(args) -> int:
+    """Ruff's `clean`: remove every cache folder in the current folder and below."""
+    import shutil
+
+    from .run.cache import CACHE_DIR, ENV_CACHE_DIR
+
+    removed = []
+    for folder, dirs, _ in os.walk("."):
+        if CACHE_DIR in dirs:
+            removed.append(os.path.join(folder, CACHE_DIR))
+            dirs.remove(CACHE_DIR)
+        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv")]
+    extra = args.cache_dir or os.environ.get(ENV_CACHE_DIR)
+    if extra and os.path.isdir(extra):
+        removed.append(extra)
+    for folder in removed:
+        if os.path.isfile(os.path.join(folder, "CACHEDIR.TAG")) or os.path.isdir(os.path.join(folder, "units")):
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"Removed cache at: {os.path.normpath(folder)}", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def _rule(code: str) -> int:

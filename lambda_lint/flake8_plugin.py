@@ -257,7 +257,13 @@ _SAID: set = set()
 def _say_once(message: str) -> None:
     if message not in _SAID:
         _SAID.add(message)
-        print(message, file=sys.stderr)
+        # One write per line: flake8's workers share stderr, and print() may
+        # split a line in two writes that another worker's line gets between.
+        sys.stderr.flush()
+        try:
+            os.write(sys.stderr.fileno(), (message + "\n").encode("utf-8", "replace"))
+        except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capturing stderr)
+            print(message, file=sys.stderr)
 
 
 def _failure_message(exc: Exception) -> str:
@@ -303,8 +309,15 @@ def _analyse(root: str, config, use_cache: bool = True, opted_in: frozenset = fr
 
     enabled = enabled_codes(ALL_CODES, select=config.select, extend_select=config.extend_select, ignore=config.ignore)
     enabled |= set(opted_in)
+    from .run.files import Excluder, collect_files
+    from .run.scope import Scope
+
+    # The project as the CLI sees it (its root, its exclusions), whatever the cwd.
+    excluded = Excluder.from_config(root, config, getattr(config, "respect_gitignore", True))
+    files, _ = collect_files([root], excluded)
+    scope = Scope(root, config, excluded, given=[root], files=files)
     # jobs=1: flake8's workers are daemonic processes, which may not start a pool of their own.
-    result = check([root], config, Options(enabled=enabled, jobs=1, use_cache=use_cache))
+    result = check([root], config, Options(enabled=enabled, jobs=1, use_cache=use_cache), scope)
     findings: Dict[str, List[Finding]] = {}
     texts: Dict[str, bytes] = {}
     file_codes: Dict[str, Optional[set]] = {}
@@ -338,7 +351,7 @@ def _may_hold_lambda_code(root: str, config) -> bool:
     """
     from .run.files import Excluder
 
-    excluded = Excluder(root, list(config.exclude or []) + list(config.extend_exclude or []))
+    excluded = Excluder.from_config(root, config, getattr(config, "respect_gitignore", True))
     for current, dirnames, filenames in os.walk(root):
         if current != root and "pyvenv.cfg" in filenames:  # a virtualenv
             dirnames[:] = []

@@ -322,3 +322,50 @@ def test_lam001_for_every_given_python_file_cannot_be_deselected_by_prefix(tmp_p
     codes = {c for _, _, c in found(tmp_path, monkeypatch, capsys, "--ignore", "LAM", ".")}
     assert codes == {"LAM001"}
     assert found(tmp_path, monkeypatch, capsys, "--ignore", "LAM,LAM001", ".") == set()
+
+
+# -- introspection and the cache ------------------------------------------------------------
+
+def test_show_files_says_what_is_analysed_and_why_not(tmp_path, monkeypatch, capsys):
+    # Ruff's --show-files lists the files it would check; we also say why a file is not analysed.
+    write(tmp_path, {"pyproject.toml": '[tool.lambda-lint]\nextend-exclude = ["legacy"]\n', ".gitignore": "build/\n",
+                     "app.py": HANDLER, "metrics.py": METRICS, "tools.py": "x = 1\n",
+                     "legacy/old.py": "x = 1\n", "build/app.py": HANDLER})
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--show-files", "."]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "app.py: analysed (on a handler's import graph)",
+        "metrics.py: analysed (on a handler's import graph)",
+        "tools.py: syntax only (no handler reaches it)",
+        f"build{os.sep}app.py: excluded by .gitignore:1 `build/`",
+        f"legacy{os.sep}old.py: excluded by extend-exclude `legacy`",
+    ]
+
+
+def test_show_settings_names_each_project_and_its_file(siblings, monkeypatch, capsys):
+    monkeypatch.chdir(siblings)
+    assert main(["check", "--show-settings", "a", "b"]) == 0
+    settings = json.loads(capsys.readouterr().out)
+    assert [(s["project root"], s["configuration file"]) for s in settings] == [
+        (str(siblings / "a"), str(siblings / "a" / "pyproject.toml")), (str(siblings / "b"), None)]
+    assert "LAM104" not in settings[0]["enabled codes"] and "LAM104" in settings[1]["enabled codes"]
+
+
+def test_cache_dir_option_environment_and_clean(tmp_path, monkeypatch, capsys):
+    # Ruff: --cache-dir / RUFF_CACHE_DIR, and `ruff clean` removes the caches below the cwd.
+    write(tmp_path, {"proj/app.py": MUTABLE_DEFAULT})
+    monkeypatch.chdir(tmp_path / "proj")
+    assert main(["check", "--cache-dir", str(tmp_path / "ci-cache"), "."]) == 1
+    assert (tmp_path / "ci-cache" / "CACHEDIR.TAG").is_file()
+    assert not (tmp_path / "proj" / ".lambda_lint_cache").exists()
+    monkeypatch.setenv("LAMBDA_LINT_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert main(["check", "."]) == 1
+    assert (tmp_path / "env-cache" / "CACHEDIR.TAG").is_file()
+    monkeypatch.delenv("LAMBDA_LINT_CACHE_DIR")
+    assert main(["check", "."]) == 1
+    assert (tmp_path / "proj" / ".lambda_lint_cache").is_dir()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["clean", "--cache-dir", "ci-cache"]) == 0
+    assert not (tmp_path / "proj" / ".lambda_lint_cache").exists() and not (tmp_path / "ci-cache").exists()
+    assert (tmp_path / "env-cache").exists()  # not asked for

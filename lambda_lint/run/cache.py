@@ -35,9 +35,20 @@ CACHEDIR_TAG = (
 )
 
 
+ENV_CACHE_DIR = "LAMBDA_LINT_CACHE_DIR"
+
+
+def cache_dir_for(root: str, override: Optional[str] = None) -> str:
+    """The cache folder of a project: ``override`` (--cache-dir), else $LAMBDA_LINT_CACHE_DIR,
+    else ``.lambda_lint_cache`` in the project root. One folder may serve many
+    projects: the project root is part of every key."""
+    chosen = override or os.environ.get(ENV_CACHE_DIR)
+    return os.path.abspath(chosen) if chosen else os.path.join(root, CACHE_DIR)
+
+
 class Cache:
-    def __init__(self, root: str, settings: str):
-        self.dir = os.path.join(root, CACHE_DIR)
+    def __init__(self, root: str, settings: str, directory: Optional[str] = None):
+        self.dir = cache_dir_for(root, directory)
         self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}"
         self.hits = 0
         self.misses = 0

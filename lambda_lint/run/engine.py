@@ -36,6 +36,7 @@ class Options:
     # Texts to analyse instead of what is on disk, by path (an editor's unsaved buffers,
     # the fixer's rounds). Files not named here are read from disk.
     contents: Optional[Dict[str, bytes]] = None
+    cache_dir: Optional[str] = None  # --cache-dir; None: $LAMBDA_LINT_CACHE_DIR, else <root>/.lambda_lint_cache
 
 
 def check(paths: List[str], config=None, options: Optional[Options] = None, scope=None) -> CheckResult:
@@ -50,7 +51,7 @@ def check(paths: List[str], config=None, options: Optional[Options] = None, scop
     if options.use_cache and not plan.contents:  # texts that are not on disk are never cached
         from .cache import Cache
 
-        cache = Cache(plan.root, plan.settings_key())
+        cache = Cache(plan.root, plan.settings_key(), options.cache_dir)
     outcomes: Dict[int, object] = {}
     todo = []
     for i, unit in enumerate(units):
