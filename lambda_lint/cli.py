@@ -218,8 +218,13 @@ def _check(args) -> int:
     if args.add_noqa:
         from .run.suppress import add_noqa_comments
 
-        count = add_noqa_comments(result)
+        added = add_noqa_comments(result)
+        count = added.added
         print(f"Added {count} noqa directive{'s' if count != 1 else ''}.", file=sys.stderr)
+        if added.unplaced:
+            total = sum(added.unplaced.values())
+            reasons = "; ".join(f"{n}: {why}" for why, n in sorted(added.unplaced.items()))
+            print(f"Could not place {total} finding{'s' if total != 1 else ''} ({reasons}).", file=sys.stderr)
         return EXIT_CLEAN
     return report(result, args)
 

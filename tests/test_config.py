@@ -36,7 +36,7 @@ def error_of(start, **kwargs):
 
 def test_catalog_codes_all_match_the_pattern():
     assert all(KNOWN_CODE_PATTERN.match(code) for code in CATALOG_CODES)
-    assert len(set(CATALOG_CODES)) == len(CATALOG_CODES) == 23
+    assert len(set(CATALOG_CODES)) == len(CATALOG_CODES) == 24
 
 
 def test_all_keys_in_kebab_case(project):

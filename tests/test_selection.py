@@ -11,8 +11,8 @@ def on(**kwargs):
 
 
 def test_default_is_everything_but_default_off():
-    assert DEFAULT_OFF == ("LAM403",)
-    assert on() == ALL - {"LAM403"}
+    assert DEFAULT_OFF == ("LAM003", "LAM403")
+    assert on() == ALL - {"LAM003", "LAM403"}
 
 
 def test_select_by_prefix():
@@ -41,11 +41,11 @@ def test_config_select_empty_list_selects_nothing():
 
 def test_selecting_everything_includes_default_off():
     assert on(select=["LAM"]) == ALL
-    assert on(extend_select=["LAM4"]) == ALL
+    assert on(extend_select=["LAM4"]) == ALL - {"LAM003"}
 
 
 def test_extend_select_adds_to_default():
-    assert on(extend_select=["LAM403"]) == ALL
+    assert on(extend_select=["LAM403"]) == ALL - {"LAM003"}
 
 
 def test_more_specific_ignore_wins_over_select():
@@ -53,16 +53,16 @@ def test_more_specific_ignore_wins_over_select():
 
 
 def test_more_specific_extend_select_wins_over_ignore():
-    assert on(ignore=["LAM4"], extend_select=["LAM403"]) == ALL - {"LAM401", "LAM402"}
+    assert on(ignore=["LAM4"], extend_select=["LAM403"]) == ALL - {"LAM003", "LAM401", "LAM402"}
 
 
 def test_ignore_wins_on_equal_specificity():
     assert on(select=["LAM1"], ignore=["LAM1"]) == {"LAM001"}
-    assert on(extend_select=["LAM403"], ignore=["LAM403"]) == ALL - {"LAM403"}
+    assert on(extend_select=["LAM403"], ignore=["LAM403"]) == ALL - {"LAM003", "LAM403"}
 
 
 def test_ignore_prefix_removes_from_default():
-    assert on(ignore=["LAM3", "LAM001"]) == ALL - {"LAM001", "LAM301", "LAM302", "LAM303", "LAM304", "LAM305", "LAM403"}
+    assert on(ignore=["LAM3", "LAM001"]) == ALL - {"LAM001", "LAM003", "LAM301", "LAM302", "LAM303", "LAM304", "LAM305", "LAM403"}
 
 
 def test_cli_select_replaces_config_select():
@@ -80,15 +80,15 @@ def test_cli_select_keeps_config_ignore_and_extend_select():
 
 
 def test_empty_cli_select_means_default():
-    assert on(select=["LAM1"], cli_select=[]) == ALL - {"LAM403"}
+    assert on(select=["LAM1"], cli_select=[]) == ALL - {"LAM003", "LAM403"}
 
 
 def test_cli_options_apply_after_config_options():
     # The CLI layer wins whatever the specificity of the config's selector.
-    assert on(extend_select=["LAM403"], cli_ignore=["LAM4"]) == ALL - {"LAM401", "LAM402", "LAM403"}
-    assert on(ignore=["LAM101"], cli_extend_select=["LAM1"]) == ALL - {"LAM403"}
+    assert on(extend_select=["LAM403"], cli_ignore=["LAM4"]) == ALL - {"LAM003", "LAM401", "LAM402", "LAM403"}
+    assert on(ignore=["LAM101"], cli_extend_select=["LAM1"]) == ALL - {"LAM003", "LAM403"}
     # Within the CLI layer, specificity decides again.
-    assert on(cli_ignore=["LAM1"], cli_extend_select=["LAM102"]) == ALL - {"LAM101", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107", "LAM403"}
+    assert on(cli_ignore=["LAM1"], cli_extend_select=["LAM102"]) == ALL - {"LAM003", "LAM101", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107", "LAM403"}
 
 
 def test_selectors_are_normalized():

@@ -123,7 +123,49 @@ class HandlerNotFound(_ToolCode):
     )
 
 
-TOOL_RULES = {cls.code: cls for cls in (ParseError, HandlerNotFound)}
+class UnusedNoqa(_ToolCode):
+    code = "LAM003"
+    name = "unused-noqa"
+    summary = "A `# noqa` comment names a lambda-lint code that it does not silence"
+    default_enabled = False
+    fixable = "always"
+    what = """
+        Reports a `# noqa: LAM...` comment whose lambda-lint codes silence no
+        finding on that line (or on the statement that ends on it): the finding
+        was fixed, the code is misspelt, or the code does not exist. Like Ruff's
+        RUF100, and off by default like it: enable it with
+        `--extend-select LAM003`. Codes of other tools (`E501`, `F401`) and a
+        bare `# noqa` are never reported.
+    """
+    why = """
+        A stale `# noqa` hides the next real finding on that line: when the
+        warm-path bug comes back, nobody sees it. An unknown code (`LAM1O1`)
+        silences nothing and looks as if it did.
+    """
+    example = """
+        _seen = set()
+
+
+        def lambda_handler(event, context):  # noqa: LAM101
+            return {"ok": True}
+    """
+    use_instead = """
+        _seen = set()
+
+
+        def lambda_handler(event, context):
+            return {"ok": True}
+    """
+    fix_safety = """
+        The fix removes the unused codes (the whole comment when no code is
+        left) and is safe: a code that silences nothing changes nothing.
+    """
+    references = (
+        "[Ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)",
+    )
+
+
+TOOL_RULES = {cls.code: cls for cls in (ParseError, HandlerNotFound, UnusedNoqa)}
 # code -> (name, summary), for callers that only need to name a tool diagnostic.
 TOOL_CODES = {code: (cls.name, cls.summary) for code, cls in TOOL_RULES.items()}
 
@@ -182,13 +224,15 @@ def family(code: str) -> str:
 
 
 def default_label(rule_cls) -> str:
-    """on / off, as the rules table shows it (tool codes are always on)."""
-    return "on" if rule_cls.default_enabled or is_tool_code(rule_cls.code) else "off"
+    """on / off, as the rules table shows it (tool codes are on unless they say otherwise)."""
+    return "on" if rule_cls.default_enabled else "off"
 
 
 def status_line(rule_cls) -> str:
     code = rule_cls.code
-    if is_tool_code(code):
+    if is_tool_code(code) and not rule_cls.default_enabled:
+        enabled = f"Reported by the tool itself, not by a rule; off by default; enable it with `--extend-select {code}`."
+    elif is_tool_code(code):
         enabled = "Reported by the tool itself, not by a rule; always on."
     elif rule_cls.default_enabled:
         enabled = "On by default."

@@ -117,7 +117,8 @@ class Excluder:
     def from_config(cls, root: str, config, respect_gitignore: bool = True) -> "Excluder":
         """The excluder of a project: its ``exclude``/``extend-exclude`` (Ruff's semantics)."""
         exclude = getattr(config, "exclude", None)
-        replaced = bool(getattr(config, "exclude_set", False))
+        # A non-empty list was written; `exclude = []` is told by exclude_set.
+        replaced = bool(getattr(config, "exclude_set", False)) or bool(exclude)
         extend = [Exclusion("extend-exclude", p) for p in getattr(config, "extend_exclude", None) or []]
         if replaced:
             return cls(root, extend, respect_gitignore, defaults=list(exclude or []))

@@ -240,7 +240,7 @@ def check_paths(paths: List[str], resolver: Resolver, options, enabled_for=None,
         if suppress:
             from .suppress import apply_suppressions
 
-            apply_suppressions(result, scope.config)
+            apply_suppressions(result, scope.config, scope_options.enabled, scope.files)
         merged.diagnostics.extend(result.diagnostics)
         merged.handlers.extend(h for h in result.handlers if scope.within_given(h.path))
         merged.errors.extend(result.errors)

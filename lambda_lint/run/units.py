@@ -22,7 +22,7 @@ PRECEDENCE_GROUPS = (
     ("LAM401", "LAM402", "LAM403"),
 )
 
-TOOL_NAMES = {"LAM001": "parse-error", "LAM002": "handler-not-found"}
+TOOL_NAMES = {"LAM001": "parse-error", "LAM002": "handler-not-found", "LAM003": "unused-noqa"}
 
 
 @dataclass

@@ -35,7 +35,7 @@ FILE_NAME = "pyproject.toml"
 # Kept here rather than imported from the rule registry so that loading
 # configuration never imports the rules (and cannot form an import cycle).
 CATALOG_CODES = (
-    "LAM001", "LAM002",
+    "LAM001", "LAM002", "LAM003",
     "LAM101", "LAM102", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107",
     "LAM201", "LAM202", "LAM203", "LAM204",
     "LAM301", "LAM302", "LAM303", "LAM304", "LAM305",

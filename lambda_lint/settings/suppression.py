@@ -14,6 +14,7 @@ hides exactly the warm-invocation bugs this tool exists to find.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Tuple
 
 # A code as written in a noqa list: letters then digits (ours or another
@@ -145,3 +146,85 @@ def _scan(line: str) -> Tuple[Optional[int], bool]:
             continue
         i += 1
     return None, quote is not None
+
+
+def matching_codes(line_text: str, code: str) -> Optional[set]:
+    """The directive codes on this line that silence ``code`` (empty for a bare ``# noqa``), or None."""
+    directive = _line_directive(line_text)
+    if directive is None:
+        return None
+    _, codes = directive
+    if codes is None:
+        return set()
+    matched = {c for c in codes if code.startswith(c)}
+    return matched or None
+
+
+def lam_directive(line_text: str):
+    """(match, [codes as written]) of a ``# noqa: ...`` naming codes on this line, or None."""
+    directive = _line_directive(line_text)
+    if directive is None or directive[1] is None:
+        return None
+    match = directive[0]
+    return match, [c for c in re.split(r"[\s,]+", match.group("codes").strip()) if c]
+
+
+def without_codes(line_text: str, drop: set) -> str:
+    """The line with the codes in ``drop`` taken out of its noqa comment (the comment goes when empty)."""
+    found = lam_directive(line_text)
+    if found is None:
+        return line_text
+    match, codes = found
+    kept = [c for c in codes if c.upper() not in drop]
+    if kept:
+        return line_text[: match.start("codes")] + ", ".join(kept) + line_text[match.end("codes"):]
+    comment_start, _ = _scan(line_text)
+    body, ending = _split_ending(line_text)
+    rest = body[match.end():].strip()
+    if comment_start == match.start():  # the comment starts with the directive
+        code_part = body[:comment_start].rstrip()
+        return code_part + (("  " if code_part else "") + rest if rest else "") + ending
+    return body[: match.start()].rstrip() + ("  " + rest if rest else "") + ending
+
+
+@dataclass
+class Statements:
+    """Where the statements of a file end, from the tokenizer (brackets, backslashes and
+    triple-quoted strings told apart from what they contain)."""
+
+    ends: dict = field(default_factory=dict)  # line -> last line of its statement, for multi-line statements
+    in_string: set = field(default_factory=set)  # lines a multi-line string starts on or runs through
+    tails: dict = field(default_factory=dict)  # last line of a multi-line string -> column where it ends
+
+    def comment_part(self, line_no: int, line_text: str) -> Tuple[str, str]:
+        """(the part of the line that is inside a string, the part where a comment can be)."""
+        column = self.tails.get(line_no, 0)
+        return line_text[:column], line_text[column:]
+
+
+def statement_lines(text: str) -> Statements:
+    """The statements of ``text``; a file that does not tokenize gives what was read before the error."""
+    import io
+    import tokenize
+
+    found = Statements()
+    start = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
+                              tokenize.ENCODING, tokenize.ENDMARKER):
+                continue
+            if start is None:
+                start = token.start[0]
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                found.in_string.update(range(token.start[0], token.end[0]))
+                found.tails[token.end[0]] = max(found.tails.get(token.end[0], 0), token.end[1])
+            if token.type == tokenize.NEWLINE:
+                end = token.start[0]
+                if end > start:
+                    for line in range(start, end + 1):
+                        found.ends[line] = end
+                start = None
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return found
