@@ -295,6 +295,7 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
             version=__version__,
             unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
             quiet=bool(args.quiet),
+            enabled=getattr(result, "enabled", None),
         )
     if args.output_file:
         problem = _write_output(args.output_file, text + ("\n" if text and not text.endswith("\n") else ""))

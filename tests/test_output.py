@@ -213,10 +213,14 @@ def test_json_contract():
           "content": "    tags = [] if tags is None else tags\\n"
         }
       ]
-    }
+    },
+    "url": "https://github.com/lambda-lint/lambda-lint/blob/main/docs/rules/LAM104.md",
+    "severity": "warning"
   }
 ]"""
-    assert json.loads(render(all_four(), "json")) == [d.to_json() for d in all_four()]
+    assert json.loads(render(all_four(), "json")) == [
+        dict(d.to_json(), url=f"https://github.com/lambda-lint/lambda-lint/blob/main/docs/rules/{d.code}.md",
+             severity="error" if d.code.startswith("LAM0") else "warning") for d in all_four()]
     assert render([], "json") == "[]"
 
 

@@ -1,4 +1,5 @@
-"""Rendering diagnostics for people (text, concise) and for tools (json, sarif, github)."""
+"""Rendering diagnostics for people (text, concise) and for tools (json, json-lines, sarif,
+github, gitlab, junit, pylint, rdjson)."""
 from __future__ import annotations
 
 from typing import Callable, Optional
@@ -6,7 +7,7 @@ from typing import Callable, Optional
 from . import text
 from .text import statistics
 
-FORMATS = ("text", "concise", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint", "rdjson")
 
 __all__ = ["FORMATS", "render", "statistics"]
 
@@ -22,6 +23,7 @@ def render(
     version: str = "",
     unsafe_fixes: bool = False,
     quiet: bool = False,
+    enabled: Optional[set] = None,
 ) -> str:
     """The whole report in one format, without a final newline (the caller prints it).
 
@@ -43,10 +45,18 @@ def render(
         from . import json_format
 
         return json_format.render_json(diagnostics)
+    if fmt == "json-lines":
+        from . import json_format
+
+        return json_format.render_json_lines(diagnostics)
     if fmt == "sarif":
         from . import sarif
 
-        return sarif.render_sarif(diagnostics, version=version)
+        return sarif.render_sarif(diagnostics, version=version, enabled=enabled)
+    if fmt in ("gitlab", "junit", "pylint", "rdjson"):
+        from . import ci
+
+        return getattr(ci, f"render_{fmt}")(diagnostics)
     if fmt == "github":
         from . import github
 

@@ -92,11 +92,14 @@ def result(diagnostic, rule_index: int) -> dict:
     return entry
 
 
-def sarif_log(diagnostics: list, version: str = "") -> dict:
-    # Describe only the rules that have results, so ruleIndex stays small and stable.
-    names = {}
+def sarif_log(diagnostics: list, version: str = "", enabled=None) -> dict:
+    # Every enabled rule is described, with or without results: GitHub code
+    # scanning shows a rule's help from the driver, and a rule without results
+    # must still be known as checked (so its closed alerts are closed).
+    names = {code: "" for code in enabled or ()}
     for d in diagnostics:
-        names.setdefault(d.code, d.name)
+        if not names.get(d.code):
+            names[d.code] = d.name
     codes = sorted(names)
     index = {code: i for i, code in enumerate(codes)}
     return {
@@ -120,5 +123,5 @@ def sarif_log(diagnostics: list, version: str = "") -> dict:
     }
 
 
-def render_sarif(diagnostics: list, version: str = "") -> str:
-    return json.dumps(sarif_log(diagnostics, version), indent=2)
+def render_sarif(diagnostics: list, version: str = "", enabled=None) -> str:
+    return json.dumps(sarif_log(diagnostics, version, enabled), indent=2)

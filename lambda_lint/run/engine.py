@@ -25,6 +25,7 @@ class CheckResult:
     warnings: List[str] = field(default_factory=list)  # e.g. unreadable templates
     project: Optional[object] = None  # the Project, or a Sources view (.root, .data(path), .missing)
     scopes: list = field(default_factory=list)  # the projects of a command line (run/scope.py), when checked so
+    enabled: Optional[set] = None  # the codes enabled in any of those projects (SARIF describes them all)
 
 
 @dataclass

@@ -231,12 +231,15 @@ def check_paths(paths: List[str], resolver: Resolver, options, enabled_for=None,
 
     found = split(paths, resolver, options.force_exclude, stdin_path)
     merged = CheckResult()
+    merged.enabled = set()
     parts = []
     for scope in found.scopes:
         scope_options = options
         if enabled_for is not None:
             scope_options = dataclasses.replace(options, enabled=enabled_for(scope.config))
         result = check([], scope.config, scope_options, scope)
+        if scope_options.enabled is not None:
+            merged.enabled |= set(scope_options.enabled)
         if suppress:
             from .suppress import apply_suppressions
 
