@@ -369,3 +369,26 @@ def test_cache_dir_option_environment_and_clean(tmp_path, monkeypatch, capsys):
     assert main(["clean", "--cache-dir", "ci-cache"]) == 0
     assert not (tmp_path / "proj" / ".lambda_lint_cache").exists() and not (tmp_path / "ci-cache").exists()
     assert (tmp_path / "env-cache").exists()  # not asked for
+
+
+def test_handlers_lists_only_the_given_paths(siblings, monkeypatch, capsys):
+    write(siblings, {"a/jobs/nightly.py": "def handler(event, context):\n    return 1\n"})
+    monkeypatch.chdir(siblings)
+    assert main(["handlers", "a/jobs"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"a{os.sep}jobs{os.sep}nightly.py:1: handler (convention)"]
+
+
+def test_syntax_verdicts_are_cached_by_content(tmp_path, monkeypatch, capsys):
+    # A file no handler reaches is parsed by CPython once; an unchanged re-run reads the verdict.
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "broken.py": "def f(:\n    pass\n", "ok.py": "x = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--output-format", "concise", "."]) == 1
+    first = capsys.readouterr().out
+    verdicts = json.loads((tmp_path / ".lambda_lint_cache" / "syntax.json").read_text())
+    assert sorted(v is None for v in verdicts.values()) == [False, True]
+    import lambda_lint.run.syntax as syntax
+
+    monkeypatch.setattr(syntax, "syntax_problem", lambda data: (_ for _ in ()).throw(AssertionError("parsed again")))
+    assert main(["check", "--output-format", "concise", "."]) == 1
+    assert capsys.readouterr().out == first
+    assert first.startswith("broken.py:1:7: LAM001 syntax error: invalid syntax")

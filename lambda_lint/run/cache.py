@@ -124,14 +124,19 @@ class Cache:
             pass  # a read-only tree: run without a cache
 
     def _prepare(self) -> None:
-        if os.path.isfile(os.path.join(self.dir, "CACHEDIR.TAG")):
-            return
-        os.makedirs(self.dir, exist_ok=True)
-        for name, text in ((".gitignore", "# Created by lambda-lint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-            path = os.path.join(self.dir, name)
-            if not os.path.exists(path):
-                fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, path)
+        prepare_cache_dir(self.dir)
+
+
+def prepare_cache_dir(directory: str) -> None:
+    """Create the cache folder with its .gitignore and CACHEDIR.TAG (OSError when it cannot)."""
+    if os.path.isfile(os.path.join(directory, "CACHEDIR.TAG")):
+        return
+    os.makedirs(directory, exist_ok=True)
+    for name, text in ((".gitignore", "# Created by lambda-lint automatically.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
 

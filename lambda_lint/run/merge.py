@@ -57,8 +57,14 @@ def merge(plan: Plan, outcomes: List[UnitOutcome], result) -> None:
 
 def _unparsed_failures(plan: Plan, outcomes: List[UnitOutcome], diagnostics: list) -> list:
     """LAM001 for checked files that no unit read (no handler reaches them): CPython's parser decides."""
-    from .syntax import syntax_problem
+    from .syntax import SyntaxVerdicts
 
+    directory = None
+    if plan.options.use_cache and not plan.contents:
+        from .cache import cache_dir_for
+
+        directory = cache_dir_for(plan.root, getattr(plan.options, "cache_dir", None))
+    verdicts = SyntaxVerdicts(directory)
     read = set()
     for outcome in outcomes:
         read.update(outcome.deps or ())
@@ -71,12 +77,13 @@ def _unparsed_failures(plan: Plan, outcomes: List[UnitOutcome], diagnostics: lis
         if data is None:
             problem = SyntaxProblem("cannot read the file", 1, 1)
         else:
-            problem = syntax_problem(data)
+            problem = verdicts.problem(data)
         if problem is not None:
             shown = display_path(path)
             out.append(Diagnostic(shown, problem.line, problem.column, problem.line, problem.column, "LAM001",
                                   "parse-error", problem.message,
                                   "Fix the file so that Python can parse it, or exclude it."))
+    verdicts.save()
     return out
 
 

@@ -9,12 +9,16 @@ and column.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
+import json
+import os
 import re
+import tempfile
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, Optional
 
 # CPython's parser is not safe from pathological nesting on every supported
 # version; such a file is left to the libcst path's own guard (it is reported
@@ -59,3 +63,50 @@ def syntax_problem(data: bytes) -> Optional[SyntaxProblem]:
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return SyntaxProblem(f"syntax error: {exc or type(exc).__name__}", 1, 1)
     return None
+
+
+class SyntaxVerdicts:
+    """Verdicts of :func:`syntax_problem` by content hash, kept in the cache folder
+    (``syntax.json``), so that an unchanged file is not parsed again. ``None``
+    directory: no cache (every file is parsed)."""
+
+    FILE = "syntax.json"
+
+    def __init__(self, directory: Optional[str]):
+        self.path = os.path.join(directory, self.FILE) if directory else None
+        self._known: Dict[str, Optional[list]] = {}
+        self._changed = False
+        if self.path:
+            try:
+                with open(self.path, encoding="utf-8") as fh:
+                    loaded = json.load(fh)
+                if isinstance(loaded, dict):
+                    self._known = loaded
+            except (OSError, ValueError):
+                pass
+
+    def problem(self, data: bytes) -> Optional[SyntaxProblem]:
+        if self.path is None:
+            return syntax_problem(data)
+        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if key in self._known:
+            known = self._known[key]
+            return SyntaxProblem(*known) if known else None
+        found = syntax_problem(data)
+        self._known[key] = [found.message, found.line, found.column] if found else None
+        self._changed = True
+        return found
+
+    def save(self) -> None:
+        if not (self.path and self._changed):
+            return
+        try:
+            from .cache import prepare_cache_dir
+
+            prepare_cache_dir(os.path.dirname(self.path))
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self._known, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only tree: run without it
