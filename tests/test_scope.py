@@ -392,3 +392,19 @@ def test_syntax_verdicts_are_cached_by_content(tmp_path, monkeypatch, capsys):
     assert main(["check", "--output-format", "concise", "."]) == 1
     assert capsys.readouterr().out == first
     assert first.startswith("broken.py:1:7: LAM001 syntax error: invalid syntax")
+
+
+def test_monorepo_root_checks_each_project_once(tmp_path, monkeypatch, capsys):
+    # Each service is its own project (its pyproject.toml): its template is reported
+    # once, by its own check, never again by the repository's.
+    (tmp_path / ".git").mkdir()
+    for name in ("svc1", "svc2"):
+        write(tmp_path / name, {"pyproject.toml": f"[project]\nname = '{name}'\n", "template.yaml": MISSING_TEMPLATE,
+                                "src/app.py": MUTABLE_DEFAULT, "src/gone_not.py": "x = 1\n"})
+    found_all = found(tmp_path, monkeypatch, capsys, ".")
+    assert sorted((os.path.relpath(p, tmp_path), line, code) for p, line, code in found_all) == [
+        (os.path.join("svc1", "src", "app.py"), 1, "LAM104"), (os.path.join("svc1", "template.yaml"), 14, "LAM002"),
+        (os.path.join("svc2", "src", "app.py"), 1, "LAM104"), (os.path.join("svc2", "template.yaml"), 14, "LAM002"),
+    ]
+    code, out, _ = run(tmp_path, monkeypatch, capsys, "--output-format", "json", ".")
+    assert len(json.loads(out)) == 4  # nothing twice

@@ -68,7 +68,7 @@ class Plan:
         self.scope = scope
         if scope is not None:
             self.root = scope.root
-            self.excluded = scope.excluded
+            self.excluded = scope.project_excluder()
             self.files = list(scope.files)
         else:
             self.root = os.path.abspath(project_root(paths, config))
@@ -84,7 +84,6 @@ class Plan:
         self._targets: Dict[str, list] = {}
         self._probed: Dict[tuple, Optional[str]] = {}
         self._project_files: Optional[List[str]] = None
-        self._nested: Dict[str, bool] = {}
         self.declared: List[DeclaredHandler] = []
         self.missing: List[MissingHandler] = []  # declared files that do not exist
         self.code_roots: list = []
@@ -240,7 +239,7 @@ class Plan:
             seen = set(found)
             for _, names in walk_python_files(self.root, lambda folder: self.excluded):
                 for name in names:
-                    if name not in seen and not self._in_nested_project(name):
+                    if name not in seen:
                         seen.add(name)
                         found.append(name)
             self._project_files = found
@@ -248,26 +247,6 @@ class Plan:
 
     def _all_checked(self) -> bool:
         return any(g == self.root for g in self.scope.given)
-
-    def _in_nested_project(self, path: str) -> bool:
-        """Whether a file below the root belongs to another project (its own pyproject.toml table)."""
-        folder = os.path.dirname(path)
-        cache = self._nested
-        trail = []
-        while folder != self.root and folder.startswith(self.root):
-            if folder in cache:
-                answer = cache[folder]
-                break
-            trail.append(folder)
-            if os.path.isfile(os.path.join(folder, "pyproject.toml")) or os.path.exists(os.path.join(folder, ".git")):
-                answer = True
-                break
-            folder = os.path.dirname(folder)
-        else:
-            answer = False
-        for item in trail:
-            cache[item] = answer
-        return answer
 
     def import_targets(self, path: str) -> list:
         """Project files that ``path``'s import statements may name (never fewer than the parser finds)."""

@@ -51,10 +51,51 @@ class Scope:
     excluded: Excluder
     given: List[str] = field(default_factory=list)  # absolute paths given on the command line (or parts of them)
     files: List[str] = field(default_factory=list)  # Python files checked (findings reported for them)
+    resolver: Optional["Resolver"] = None  # tells which folders below the root are other projects
+
+    def owns(self, folder: str) -> bool:
+        """Whether a folder below the root belongs to this project (not to a nested one)."""
+        if self.resolver is None:
+            return True
+        root, config = self.resolver.project_of(folder)
+        return root == self.root and config.path == self.config.path
 
     def within_given(self, path: str) -> bool:
         path = os.path.abspath(path)
         return any(path == g or path.startswith(g.rstrip(os.sep) + os.sep) for g in self.given)
+
+    def project_excluder(self) -> "ProjectExcluder":
+        """The exclusions of this project, plus the folders of nested projects (walked by their own check)."""
+        return ProjectExcluder(self)
+
+
+class ProjectExcluder:
+    """A project's Excluder that also skips the folders of nested projects."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.base = scope.excluded
+        self.root = scope.root
+
+    def __call__(self, path: str) -> bool:
+        return self.reason(path) is not None
+
+    def reason(self, path: str, is_dir: Optional[bool] = None):
+        found = self.base.reason(path, is_dir)
+        if found is not None or self.scope.resolver is None:
+            return found
+        path = os.path.abspath(path)
+        if is_dir is None:
+            is_dir = os.path.isdir(path)
+        folder = path if is_dir else os.path.dirname(path)
+        if folder != self.root and folder.startswith(self.root.rstrip(os.sep) + os.sep) and (
+                not is_dir or any(os.path.exists(os.path.join(folder, m)) for m in ("pyproject.toml", ".git"))):
+            if not self.scope.owns(folder):
+                from .files import Exclusion
+
+                return Exclusion("another project", display_path(folder))
+        return None
+
 
 
 @dataclass
@@ -144,7 +185,7 @@ def split(paths: List[str], resolver: Resolver, force_exclude: bool = False,
         root, config = resolver.project_of(folder)
         key = (root, config.path)
         if key not in scopes:
-            scopes[key] = Scope(root, config, resolver.excluder(root, config))
+            scopes[key] = Scope(root, config, resolver.excluder(root, config), resolver=resolver)
         return scopes[key]
 
     def add(scope: Scope, path: str) -> None:
