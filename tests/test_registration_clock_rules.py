@@ -91,6 +91,22 @@ def test_guards_flags_removal_and_reset_are_silent(tmp_path):
     '''}, LAM) == set()
 
 
+def test_adding_the_same_module_level_handler_again_is_silent(tmp_path):
+    # Logger.addHandler/addFilter ignore an object the logger already has.
+    assert findings(tmp_path, {"app.py": '''
+        import logging
+
+        logger = logging.getLogger("orders")
+        _stream = logging.StreamHandler()
+        _only_info = logging.Filter("orders")
+
+        def lambda_handler(event, context, handler=None):
+            logger.addHandler(_stream)
+            logger.addFilter(_only_info)
+            logger.addHandler(handler)
+    '''}, LAM) == set()
+
+
 def test_apis_that_replace_are_silent(tmp_path):
     assert findings(tmp_path, {"app.py": '''
         import logging
