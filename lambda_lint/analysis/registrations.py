@@ -51,8 +51,8 @@ def registrations(ctx) -> List[Registration]:
     table = registries(ctx)
     found = []
     for fn in ctx.warm_functions:
-        if fn.is_module_scope:
-            continue
+        if fn.is_module_scope or ctx.is_memoised(fn):
+            continue  # a memoised setup function runs once per argument, not once per invocation
         for site in fn.calls:
             reg = _registration(ctx, fn, site, table)
             if reg is not None and not _exempt(ctx, fn, reg):
