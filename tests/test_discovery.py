@@ -324,6 +324,8 @@ def test_serverless_handlers_in_folders_variables_and_runtimes(tmp_path):
                   packaged:
                     module: lambdas/packaged
                     handler: main.go
+                  fromenv:
+                    handler: ${env:ENTRY}
                 resources:
                   Resources:
                     Bucket:
@@ -335,16 +337,19 @@ def test_serverless_handlers_in_folders_variables_and_runtimes(tmp_path):
             "svc/reports/__init__.py": "",
             "svc/reports/monthly.py": PY,
             "svc/lambdas/packaged/main.py": PY,
+            "svc/src/other.py": PY,
         },
     )
     result = discover(str(tmp_path))
     assert found(tmp_path, result) == [
         ("svc/src/handlers/ingest.py", "run", "serverless", "svc/serverless.yml", 12, "src/handlers/ingest.run", "svc"),
         ("svc/reports/monthly.py", "build", "serverless", "svc/serverless.yml", 16, "reports.monthly.build", "svc"),
+        # ${self:custom.entry} resolves inside the file
+        ("svc/src/other.py", "run", "serverless", "svc/serverless.yml", 21, "src/other.run", "svc"),
         ("svc/lambdas/packaged/main.py", "go", "serverless", "svc/serverless.yml", 24, "main.go", "svc/lambdas/packaged"),
     ]
     assert warnings_of(tmp_path, result) == [
-        "svc/serverless.yml:21: handler of function dynamic is not a literal string; not analysed",
+        "svc/serverless.yml:26: handler of function fromenv is not a literal string; not analysed",
     ]
 
 
@@ -1027,7 +1032,7 @@ def test_wrong_types_are_warnings(tmp_path):
         "b/template.yaml:7: Handler of Fn is not a literal string; not analysed",
         "b/template.yaml:10: Properties of Other should be a mapping, found a string; ignored",
         "b/template.yaml:11: resource Third should be a mapping, found int; ignored",
-        "c/serverless.yml:1: functions from '${file(./more-functions.yml)}' are defined elsewhere; not followed",
+        "c/serverless.yml:1: functions from '${file(./more-functions.yml)}' cannot be resolved here; not followed",
         "c/serverless.yml:5: function two is defined elsewhere ('not-a-mapping'); not followed",
     ]
 

@@ -13,11 +13,13 @@ from .model import ClassInfo, Function, ImportedName, ModuleModel, build_model
 from .names import dotted
 from .sources import ParseFailure, parse, read_bytes
 
-# A file can only hold a conventional handler if its text defines one; files
-# that are neither that, nor named by configuration or infrastructure, nor
-# imported from the warm path are never parsed.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+# A file can only hold a conventional handler if its text defines one (by name,
+# or by a first parameter called ``event``); files that are neither that, nor
+# named by configuration or infrastructure, nor imported from the warm path are
+# never parsed.
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b")
 CONVENTION_NAMES = ("lambda_handler", "handler")
+SIGNATURE_PARAMS = ("event", "context")
 
 
 @dataclass
@@ -49,12 +51,27 @@ class MissingHandler:
 
 
 def is_conventional_handler(fn: Function) -> bool:
-    if fn.name not in CONVENTION_NAMES or fn.cls is not None or fn.parent is not None:
+    """A module-level ``lambda_handler``/``handler`` taking (event, context), or any
+    module-level function whose first two parameters are named ``event`` and ``context``.
+
+    A pytest test function is not one: ``def test_x(event, context)`` takes fixtures.
+    """
+    if fn.cls is not None or fn.parent is not None or not isinstance(fn.node, cst.FunctionDef):
         return False
     params = fn.node.params
     positional = list(params.posonly_params) + list(params.params)
-    required = [p for p in positional if p.default is None]
-    return len(positional) >= 2 and len(required) <= 2 and len(required) >= 1
+    if fn.name in CONVENTION_NAMES:
+        required = [p for p in positional if p.default is None]
+        return len(positional) >= 2 and len(required) <= 2 and len(required) >= 1
+    names = tuple(p.name.value for p in positional[:2])
+    return names == SIGNATURE_PARAMS and not _is_test_function(fn)
+
+
+def _is_test_function(fn: Function) -> bool:
+    if not fn.name.startswith("test"):
+        return False
+    base = os.path.basename(fn.module.path)
+    return base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"
 
 
 class Project:
@@ -399,9 +416,8 @@ class Project:
             model = self.model(path)
             if model is None:
                 continue
-            for name in CONVENTION_NAMES:
-                fn = model.functions.get(name)
-                if fn is not None and is_conventional_handler(fn) and (path, name) not in known:
+            for name, fn in model.functions.items():
+                if is_conventional_handler(fn) and (path, name) not in known:
                     self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn))
 
     def def_line(self, model: ModuleModel, fn: Function) -> int:

@@ -15,10 +15,10 @@ check and are skipped silently; non-Python runtimes too.
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from . import docker
-from .common import Collector, first_line_containing, is_python_runtime, split_handler
+from .common import Collector, EnvValue, first_line_containing, is_python_runtime, split_handler
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
 
 MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
@@ -96,7 +96,7 @@ class TemplateReader:
             return None, None
 
         if properties.get("PackageType") == "Image":
-            self.image_function(logical_id, resource, properties)
+            self.image_function(logical_id, resource, properties, globals_function)
             return
         runtime, _ = setting("Runtime")
         if not is_python_runtime(runtime) or "InlineCode" in properties:
@@ -120,9 +120,10 @@ class TemplateReader:
         else:
             self.warn(self.path, code_owner.line_of("CodeUri"), f"CodeUri of {logical_id} is not a literal path; not analysed")
             return
-        self.collector.add_spec(spec, "sam", self.path, line, code_root)
+        self.collector.add_spec(spec, "sam", self.path, line, code_root, environment=self.environment_of(properties, globals_function),
+                                layered=self.has_layers(properties, globals_function))
 
-    def image_function(self, logical_id: str, resource: LineMap, properties: LineMap) -> None:
+    def image_function(self, logical_id: str, resource: LineMap, properties: LineMap, globals_function: Optional[LineMap] = None) -> None:
         image_config = mapping_at(properties, "ImageConfig", self.path, self.warn, f"ImageConfig of {logical_id}")
         if image_config is None or "Command" not in image_config:
             return  # the Dockerfile's CMD names the handler; the docker reader finds it
@@ -144,7 +145,7 @@ class TemplateReader:
         split = split_handler(spec)
         module_parts = split[0] if split else []
         code_root = docker.task_root_for(os.path.join(context_dir, dockerfile), context_dir, module_parts)
-        self.collector.add_spec(spec, "sam", self.path, line, code_root)
+        self.collector.add_spec(spec, "sam", self.path, line, code_root, environment=self.environment_of(properties, globals_function))
 
     # -- AWS::Lambda::Function ------------------------------------------------
     def lambda_function(self, logical_id: str, properties: LineMap) -> None:
@@ -169,9 +170,27 @@ class TemplateReader:
         code_root = self.collector.local_folder(self.folder, code, f"Code of {logical_id}", self.path, properties.line_of("Code"))
         if code_root is None:
             return
-        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root)
+        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root,
+                                environment=self.environment_of(properties, None), layered=self.has_layers(properties, None))
 
     # -- shared ---------------------------------------------------------------
+    @staticmethod
+    def environment_of(properties: LineMap, globals_function: Optional[LineMap]) -> Dict[str, EnvValue]:
+        """``Environment.Variables`` of the function over those of ``Globals.Function`` (SAM merges the maps)."""
+        found: Dict[str, EnvValue] = {}
+        for owner in (globals_function, properties):
+            environment = owner.get("Environment") if isinstance(owner, LineMap) else None
+            variables = environment.get("Variables") if isinstance(environment, LineMap) else None
+            if isinstance(variables, LineMap):
+                for name, value in variables.items():
+                    if isinstance(name, str):
+                        found[name] = EnvValue(value, variables.line_of(name))
+        return found
+
+    @staticmethod
+    def has_layers(properties: LineMap, globals_function: Optional[LineMap]) -> bool:
+        return any(isinstance(owner, LineMap) and owner.get("Layers") for owner in (properties, globals_function))
+
     def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap) -> Optional[str]:
         if handler is None:
             self.warn(self.path, properties.line, f"{logical_id} has no Handler; not analysed")
