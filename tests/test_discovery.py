@@ -1033,7 +1033,7 @@ def test_wrong_types_are_warnings(tmp_path):
         "b/template.yaml:10: Properties of Other should be a mapping, found a string; ignored",
         "b/template.yaml:11: resource Third should be a mapping, found int; ignored",
         "c/serverless.yml:1: functions from '${file(./more-functions.yml)}' cannot be resolved here; not followed",
-        "c/serverless.yml:5: function two is defined elsewhere ('not-a-mapping'); not followed",
+        "c/serverless.yml:5: function two should be a mapping, found a string; ignored",
     ]
 
 

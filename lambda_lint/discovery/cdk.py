@@ -27,7 +27,7 @@ from ..analysis.model import FastVisitor
 
 from ..analysis.names import keyword_arg, positional_args, string_value
 from ..analysis.positions import Positions
-from .common import Collector, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
+from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
 from .pycode import ImportNames, all_calls, parse_python
 
 MARKERS = (b"aws_cdk",)
@@ -139,7 +139,8 @@ class StackReader:
             return
         code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
-            self.collector.add_spec(spec, "cdk", self.path, line, code_root)
+            self.collector.add_spec(spec, "cdk", self.path, line, code_root, environment=self.environment_of(call),
+                                    layered=keyword_arg(call, "layers") is not None)
 
     def _asset_folder(self, asset: str, spec: str, line: int) -> Optional[str]:
         """Asset paths are relative to where ``cdk synth`` runs, which is not always the folder of
@@ -185,7 +186,25 @@ class StackReader:
         if code_root is None:
             return
         module = index[: -len(".py")] if index.endswith(".py") else index
-        self.collector.add_spec(f"{module}.{function}", "cdk", self.path, line, code_root)
+        self.collector.add_spec(f"{module}.{function}", "cdk", self.path, line, code_root, environment=self.environment_of(call),
+                                layered=keyword_arg(call, "layers") is not None)
+
+    def environment_of(self, call: cst.Call) -> Dict[str, EnvValue]:
+        """``environment={"NAME": "value", ...}`` (a dict literal, or a name bound once to one)."""
+        argument = keyword_arg(call, "environment")
+        value = self.resolve_name(argument.value) if argument is not None else None
+        found: Dict[str, EnvValue] = {}
+        if isinstance(value, cst.Call) and self.imports.qualified(value.func) == "dict":
+            for arg in value.args:
+                if arg.keyword is not None:
+                    found[arg.keyword.value] = EnvValue(self.literal(arg.value), self.line(arg))
+        elif isinstance(value, cst.Dict):
+            for element in value.elements:
+                if isinstance(element, cst.DictElement):
+                    name = self.literal(element.key)
+                    if name is not None:
+                        found[name] = EnvValue(self.literal(element.value), self.line(element))
+        return found
 
     # -- values -------------------------------------------------------------------
     def is_python(self, expr: cst.BaseExpression) -> bool:
