@@ -373,7 +373,7 @@ def test_prescan_is_in_step_with_the_engine_and_discovery():
         "terraform": flake8_plugin.TERRAFORM_MARKERS,
         "docker": flake8_plugin.DOCKER_MARKERS,
         "cdk_typescript": flake8_plugin.TYPESCRIPT_MARKERS,
-        "serverless": (b"handler",),  # the file name alone is enough for the pre-scan
+        "serverless": (b"handler", b"functions", b"constructs"),  # the file name alone is enough for the pre-scan
     }
     for info in pkgutil.iter_modules(discovery.__path__):
         module = importlib.import_module(f"lambda_lint.discovery.{info.name}")

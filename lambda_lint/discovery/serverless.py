@@ -35,7 +35,7 @@ from . import docker
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
 
-MARKERS = (b"handler",)
+MARKERS = (b"handler", b"functions", b"constructs")
 # Handler modules that serverless plugins generate when packaging.
 PLUGIN_HANDLERS = frozenset({"wsgi_handler.handler", "wsgi.handler", "serverless_wsgi.handler"})
 MAX_DEPTH = 10  # variables resolving to variables, files including files

@@ -20,7 +20,7 @@ from typing import List, Set
 from .common import Collector, inside, module_candidates, split_handler
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
-MARKERS = (b"app_function", b"function", b"lambda_handler")
+MARKERS = (b"app_function", b"function", b"lambda_handler", b"django_settings")
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
