@@ -17,7 +17,7 @@ from .sources import ParseFailure, parse, read_bytes
 # or by a first parameter called ``event``); files that are neither that, nor
 # named by configuration or infrastructure, nor imported from the warm path are
 # never parsed.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b")
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
 CONVENTION_NAMES = ("lambda_handler", "handler")
 SIGNATURE_PARAMS = ("event", "context")
 

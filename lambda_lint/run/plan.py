@@ -26,8 +26,9 @@ from .units import Setup, Unit
 
 # The same test as project.HANDLER_TEXT and sources.MAX_FILE_BYTES (checked by
 # tests/test_parallel.py), repeated here so that planning needs no libcst.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
-MODULE_LEVEL_HANDLER_TEXT = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
+MODULE_LEVEL_HANDLER_TEXT = re.compile(
+    rb"^(?:async[ \t]+)?def[ \t]+(?:(?:lambda_handler|handler)[ \t]*\(|\w+[ \t]*\(\s*event\b[^)]*?\bcontext\b)", re.M)
 
 # Below this much source (bytes of the files the units may parse) a process
 # pool costs more than it saves.
@@ -97,8 +98,9 @@ class Plan:
         """Whether the file may define a conventional handler (and is parsed to find out).
 
         The text test is the Project's; a file whose matches are all indented is
-        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``
-        is defined at module level (also inside a module-level ``if``/``try``),
+        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``,
+        or a function taking ``(event, context, ...)``, is defined at module level
+        (also inside a module-level ``if``/``try``),
         or if ``ast`` cannot parse it (libcst then decides, and reports LAM001).
         So a method or a nested function called ``handler`` costs no libcst parse.
         """
@@ -290,8 +292,8 @@ class Plan:
 
 
 def _module_level_handler(data: bytes) -> bool:
-    """A ``def handler``/``def lambda_handler`` outside any function or class, by ``ast``
-    (True when ``ast`` cannot tell)."""
+    """A ``def handler``/``def lambda_handler``, or a function whose first parameters are
+    ``event, context``, outside any function or class, by ``ast`` (True when ``ast`` cannot tell)."""
     import ast
     import warnings
 
@@ -305,7 +307,8 @@ def _module_level_handler(data: bytes) -> bool:
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name in ("handler", "lambda_handler"):
+            positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+            if node.name in ("handler", "lambda_handler") or positional[:2] == ["event", "context"]:
                 return True
         elif not isinstance(node, ast.ClassDef):
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
