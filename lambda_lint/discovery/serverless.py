@@ -32,8 +32,8 @@ import re
 from typing import Dict, List, Optional
 
 from . import docker
-from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler
-from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
+from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler, yaml_candidates
+from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
 MARKERS = (b"handler", b"functions", b"constructs")
 # Handler modules that serverless plugins generate when packaging.
@@ -46,18 +46,7 @@ _QUOTED = re.compile(r"""^\s*(?:'([^']*)'|"([^"]*)")\s*$""")
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
-        try:
-            documents = load_documents(path, text)
-        except LoadError as exc:
-            collector.warn(path, exc.line, exc.message)
-            continue
+    for path, _, documents in yaml_candidates(paths, collector, read, MARKERS):
         if documents and isinstance(documents[0], LineMap):
             Service(path, documents[0], collector).read()
         elif documents and documents[0] is not None:

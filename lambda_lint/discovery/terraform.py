@@ -22,7 +22,7 @@ import os
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .common import Collector, EnvValue, first_line_containing, inside, is_python_runtime, line_of_offset
+from .common import Collector, EnvValue, candidate_texts, first_line_containing, inside, is_python_runtime, line_of_offset
 
 MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
 ARCHIVE_OUTPUT = re.compile(r"^\$\{data\.archive_file\.([\w-]+)\.output_path\}$")
@@ -49,13 +49,7 @@ def scan(folders: Dict[str, List[str]], collector: Collector, read, terragrunt: 
 
 def parse_folder(paths: List[str], collector: Collector, read) -> List[Tuple[str, str, dict]]:
     parsed: List[Tuple[str, str, dict]] = []
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
+    for path, text in candidate_texts(paths, collector, read, MARKERS):
         document = parse_json(path, text, collector) if path.lower().endswith(".json") else parse_hcl(path, text, collector)
         if document is not None:
             parsed.append((path, text, document))
