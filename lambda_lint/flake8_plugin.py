@@ -122,7 +122,8 @@ HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\
 # Marker text by which each discovery source picks its candidate files
 # (lambda_lint/discovery/*.py MARKERS; a test keeps this table in step).
 PYTHON_MARKERS = (b"aws_cdk", b"Chalice(", b"Blueprint(", b"Mangum(", b"make_lambda_handler(", b"pulumi_aws")
-TEMPLATE_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
+TEMPLATE_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function", b"AWS::Serverless::LayerVersion",
+                    b"AWS::Lambda::LayerVersion")
 TERRAFORM_MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
 DOCKER_MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
 TYPESCRIPT_MARKERS = (b"Function(",)

@@ -56,6 +56,7 @@ class Project:
         self._contents = contents or {}
         self.files = [os.path.abspath(f) for f in files]
         self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
+        self.layer_roots: List[str] = []  # from discovery: layer contents and src layouts, for every importer
         # Roots added later (a template's CodeUri) only apply to the code inside them.
         self._global_roots = set(self.src_roots)
         self._roots_cache: Dict[tuple, list] = {}
@@ -128,6 +129,8 @@ class Project:
             folder = parent
         if self.root not in roots:
             roots.append(self.root)
+        # Layers and src-layout packages: searched last, so they never shadow the importer's own modules.
+        roots.extend(r for r in self.layer_roots if r not in roots)
         return roots
 
     def _module_file(self, base: str, dotted_name: str) -> Optional[str]:

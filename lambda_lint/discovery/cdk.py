@@ -27,6 +27,7 @@ from ..analysis.model import FastVisitor
 
 from ..analysis.names import keyword_arg, positional_args, string_value
 from ..analysis.positions import Positions
+from . import layers
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
 from .pycode import ImportNames, all_calls, parse_python
 
@@ -34,6 +35,7 @@ MARKERS = (b"aws_cdk",)
 LAMBDA = "aws_cdk.aws_lambda"
 FUNCTION_CLASSES = {f"{LAMBDA}.Function", f"{LAMBDA}.SingletonFunction"}
 PYTHON_FUNCTION_CLASSES = {"aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction"}
+LAYER_CLASSES = {f"{LAMBDA}.LayerVersion", "aws_cdk.aws_lambda_python_alpha.PythonLayerVersion", "aws_cdk.aws_lambda_python.PythonLayerVersion"}
 ASSET_CODE = {f"{LAMBDA}.Code.from_asset", f"{LAMBDA}.Code.asset", f"{LAMBDA}.AssetCode", f"{LAMBDA}.AssetCode.from_asset"}
 
 JOIN = {"os.path.join", "posixpath.join"}
@@ -96,8 +98,11 @@ class StackReader:
 
     def read(self) -> None:
         for call in all_calls(self.module):
-            kind = self.imports.refers_to(call.func, FUNCTION_CLASSES | PYTHON_FUNCTION_CLASSES)
+            kind = self.imports.refers_to(call.func, FUNCTION_CLASSES | PYTHON_FUNCTION_CLASSES | LAYER_CLASSES)
             if kind is None:
+                continue
+            if kind in LAYER_CLASSES:
+                self.layer(call, kind)
                 continue
             runtime = keyword_arg(call, "runtime")
             if runtime is not None and not self.is_python(runtime.value):
@@ -164,6 +169,23 @@ class StackReader:
                 ):
                     return candidate
         return self.collector.local_folder(self.app_dir, asset, "asset path", self.path, line)
+
+    def layer(self, call: cst.Call, kind: str) -> None:
+        """``LayerVersion(code=Code.from_asset(p))`` / ``PythonLayerVersion(entry=p)``: an import root."""
+        if kind == f"{LAMBDA}.LayerVersion":
+            code = keyword_arg(call, "code")
+            code = self.resolve_name(code.value) if code is not None else None
+            if not isinstance(code, cst.Call) or self.imports.refers_to(code.func, ASSET_CODE) is None:
+                return
+            argument = keyword_arg(code, "path")
+            positional = positional_args(code)
+            path_expr = argument.value if argument is not None else (positional[0] if positional else None)
+        else:
+            entry = keyword_arg(call, "entry")
+            path_expr = entry.value if entry is not None else None
+        path = self.path_value(path_expr) if path_expr is not None else None
+        if path is not None and not path.endswith(".zip"):
+            layers.layer_root(self.collector, os.path.normpath(os.path.join(self.app_dir, path)))
 
     # -- PythonFunction ---------------------------------------------------------
     def python_function(self, call: cst.Call) -> None:

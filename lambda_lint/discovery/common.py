@@ -56,7 +56,12 @@ class EnvValue:
 class Discovery:
     handlers: list = field(default_factory=list)  # DeclaredHandler
     covered_files: set = field(default_factory=set)  # .py files under declared code roots
-    warnings: list = field(default_factory=list)  # "path:line: message"
+    warnings: list = field(default_factory=list)  # "path:line: message", the path relative to the root
+    import_roots: list = field(default_factory=list)  # layer and src-layout folders imports resolve from
+    # warning -> the code folder it is about, when known: "not analysed" is only true
+    # if no handler found there some other way (the naming convention)
+    warning_scopes: dict = field(default_factory=dict)
+    files_read: set = field(default_factory=set)  # infrastructure files that were read (handlers --explain)
 
 
 def is_python_runtime(runtime) -> bool:
@@ -151,14 +156,27 @@ class Collector:
         self.warnings: List[str] = []
         self._covered_roots: Set[str] = set()
         self._covered_files: Set[str] = set()
+        self.import_roots: List[str] = []
+        self.warning_scopes: Dict[str, str] = {}
+        self.files_read: Set[str] = set()
 
     # -- warnings -------------------------------------------------------------
-    def warn(self, path: str, line: Optional[int], message: str) -> None:
+    def warn(self, path: str, line: Optional[int], message: str, scope: Optional[str] = None) -> None:
+        """Record ``path:line: message``; ``scope`` is the code folder the message says is not analysed."""
         # One line, and short: parser messages can quote whole lines of input.
         message = " ".join(message.split())
         if len(message) > MAX_WARNING_CHARS:
             message = message[: MAX_WARNING_CHARS - 3] + "..."
-        self.warnings.append(f"{path}:{line or 1}: {message}")
+        shown = os.path.relpath(path, self.root) if inside(path, self.root) else path
+        text = f"{shown}:{line or 1}: {message}"
+        self.warnings.append(text)
+        if scope is not None:
+            self.warning_scopes[text] = scope
+
+    def add_import_root(self, folder: str) -> None:
+        folder = os.path.normpath(folder)
+        if folder not in self.import_roots and inside(folder, self.root):
+            self.import_roots.append(folder)
 
     # -- reading --------------------------------------------------------------
     def read_text(self, path: str, data: Optional[bytes] = None) -> Optional[str]:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Optional
 
-from . import docker
+from . import docker, layers
 from .common import Collector, EnvValue, first_line_containing, is_python_runtime, split_handler, yaml_candidates
 from .yaml_lines import LineList, LineMap, mapping_at, type_name
 
-MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
+MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function", b"AWS::Serverless::LayerVersion", b"AWS::Lambda::LayerVersion")
+LAYER_TYPES = {"AWS::Serverless::LayerVersion": "ContentUri", "AWS::Lambda::LayerVersion": "Content"}
 FUNCTION_TYPES = {"AWS::Serverless::Function": "sam", "AWS::Lambda::Function": "cloudformation"}
 GLOBAL_DEFAULTS = ("Handler", "CodeUri", "Runtime")
 
@@ -40,8 +41,8 @@ class TemplateReader:
         self.document = document
         self.collector = collector
 
-    def warn(self, path, line, message):
-        self.collector.warn(path, line, message)
+    def warn(self, path, line, message, scope=None):
+        self.collector.warn(path, line, message, scope)
 
     def read(self) -> None:
         if not isinstance(self.document, LineMap):
@@ -60,6 +61,9 @@ class TemplateReader:
                 self.warn(self.path, resources.line_of(logical_id), f"resource {logical_id} should be a mapping, found {type_name(resource)}; ignored")
                 continue
             resource_type = resource.get("Type")
+            if resource_type in LAYER_TYPES:
+                self.layer(resource, LAYER_TYPES[resource_type])
+                continue
             source = FUNCTION_TYPES.get(resource_type) if isinstance(resource_type, str) else None
             if source is None:
                 continue
@@ -91,11 +95,12 @@ class TemplateReader:
         if not is_python_runtime(runtime) or "InlineCode" in properties:
             return
         handler, handler_owner = setting("Handler")
-        spec = self.handler_spec(logical_id, handler, handler_owner, properties)
+        code_uri, code_owner = setting("CodeUri")
+        scope = os.path.normpath(os.path.join(self.folder, code_uri)) if isinstance(code_uri, str) else self.folder
+        spec = self.handler_spec(logical_id, handler, handler_owner, properties, scope)
         if spec is None:
             return
         line = self.line_of(handler_owner, "Handler", spec)
-        code_uri, code_owner = setting("CodeUri")
         if code_uri is None:
             code_root = self.folder  # sam build packages the template's folder
         elif isinstance(code_uri, str):
@@ -162,6 +167,14 @@ class TemplateReader:
         self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root,
                                 environment=self.environment_of(properties, None), layered=self.has_layers(properties, None))
 
+    # -- layers ---------------------------------------------------------------
+    def layer(self, resource: LineMap, key: str) -> None:
+        """A layer built from a local folder: its ``python/`` (or the folder) is an import root."""
+        properties = resource.get("Properties")
+        content = properties.get(key) if isinstance(properties, LineMap) else None
+        if isinstance(content, str) and "://" not in content and not content.endswith(".zip"):
+            layers.layer_root(self.collector, os.path.normpath(os.path.join(self.folder, content)))
+
     # -- shared ---------------------------------------------------------------
     @staticmethod
     def environment_of(properties: LineMap, globals_function: Optional[LineMap]) -> Dict[str, EnvValue]:
@@ -180,12 +193,13 @@ class TemplateReader:
     def has_layers(properties: LineMap, globals_function: Optional[LineMap]) -> bool:
         return any(isinstance(owner, LineMap) and owner.get("Layers") for owner in (properties, globals_function))
 
-    def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap) -> Optional[str]:
+    def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap,
+                     scope: Optional[str] = None) -> Optional[str]:
         if handler is None:
-            self.warn(self.path, properties.line, f"{logical_id} has no Handler; not analysed")
+            self.warn(self.path, properties.line, f"{logical_id} has no Handler; not analysed", scope)
             return None
         if not isinstance(handler, str):
-            self.warn(self.path, owner.line_of("Handler"), f"Handler of {logical_id} is not a literal string; not analysed")
+            self.warn(self.path, owner.line_of("Handler"), f"Handler of {logical_id} is not a literal string; not analysed", scope)
             return None
         return handler
 

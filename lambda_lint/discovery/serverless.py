@@ -31,7 +31,7 @@ import os
 import re
 from typing import Dict, List, Optional
 
-from . import docker
+from . import docker, layers
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler, yaml_candidates
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
@@ -161,7 +161,8 @@ class Service:
         try:
             return self.resolve(owner.get(key))
         except Unresolved:
-            self.collector.warn(getattr(owner, "path", self.path), owner.line_of(key), f"{what} is not a literal string; not analysed")
+            self.collector.warn(getattr(owner, "path", self.path), owner.line_of(key), f"{what} is not a literal string; not analysed",
+                                self.folder)
             return None
 
     # -- the service --------------------------------------------------------------
@@ -201,6 +202,10 @@ class Service:
                 continue
             for name, config in group.items():
                 self.function(str(name), config, group)
+        for layer in (self.mapping(service, "layers", "layers") or {}).values():
+            path = self.quiet(layer.get("path")) if isinstance(layer, LineMap) else None
+            if isinstance(path, str):
+                layers.layer_root(self.collector, os.path.normpath(os.path.join(self.folder, path)))
         constructs = self.mapping(service, "constructs", "constructs")
         for name, construct in (constructs or {}).items():
             self.construct(str(name), construct, constructs)
@@ -319,6 +324,7 @@ class Service:
         if self.wsgi_read:
             return
         self.wsgi_read = True
+        self.collector.cover([self.folder])  # the service folder is deployed; the plugin's module is the handler
         if self.wsgi_app is None:
             self.collector.warn(where, handler_line, f"function {name} uses serverless-wsgi, but custom.wsgi.app is not set; not analysed")
             return

@@ -32,6 +32,8 @@ class Candidates:
     terragrunt: List[str] = field(default_factory=list)
     cdk_apps: Set[str] = field(default_factory=set)  # folders holding a cdk.json
     pulumi_projects: Set[str] = field(default_factory=set)  # folders holding a Pulumi.yaml
+    python_folders: List[str] = field(default_factory=list)  # folders named "python" (layer contents)
+    src_folders: List[str] = field(default_factory=list)  # folders named "src" (src-layout packages)
 
 
 def is_dockerfile(name: str) -> bool:
@@ -46,6 +48,11 @@ def find_candidates(root: str, is_excluded: Callable[[str], bool]) -> Candidates
             dirnames[:] = []
             continue
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_FOLDERS and not is_excluded(os.path.join(current, d)))
+        for name in dirnames:
+            if name == "python":
+                found.python_folders.append(os.path.join(current, name))
+            elif name == "src":
+                found.src_folders.append(os.path.join(current, name))
         if "cdk.json" in filenames:
             found.cdk_apps.add(current)
         if "Pulumi.yaml" in filenames or "Pulumi.yml" in filenames:

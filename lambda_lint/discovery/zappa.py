@@ -81,6 +81,7 @@ def settings_of(document: LineMap, stage: LineMap, depth: int = 0):
 
 
 def app(path: str, folder: str, spec: str, line: int, collector: Collector) -> None:
+    collector.cover([folder])  # Zappa deploys the project folder; its own handler is the entry point
     split = split_handler(spec)
     if split is None:
         collector.warn(path, line, f"app_function '{spec}' is not of the form module.app; not analysed")

@@ -78,6 +78,8 @@ class Plan:
         self.declared: List[DeclaredHandler] = []
         self.missing: List[MissingHandler] = []  # declared files that do not exist
         self.code_roots: list = []
+        self.import_roots: list = []  # layers and src layouts (discovery), searched last
+        self.discovery = None  # the Discovery, for `handlers --explain` and the warnings' wording
         self.covered: set = set()  # files covered by infrastructure (no conventional handlers)
         self._declare(result)
 
@@ -133,6 +135,8 @@ class Plan:
         except Exception as exc:
             result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
             return
+        self.discovery = found
+        self.import_roots = list(found.import_roots)
         result.warnings.extend(found.warnings)
         for declared in found.handlers:
             if declared.code_root and declared.code_root not in self.src_roots + self.code_roots:
@@ -233,6 +237,7 @@ class Plan:
                 break
             current = up
         bases.append(self.root)
+        bases.extend(self.import_roots)
         bases = list(dict.fromkeys(bases))
         found = []
         for level, dotted_name in names:
@@ -260,7 +265,7 @@ class Plan:
         """What every unit needs, as plain data (sent once to each worker process)."""
         return Setup(root=self.root, config=self.config, config_src=self.config_src,
                      code_roots=list(self.code_roots), covered=self.covered, checked=self.checked,
-                     enabled=self.enabled, contents=self.contents)
+                     enabled=self.enabled, contents=self.contents, import_roots=list(self.import_roots))
 
     def jobs_for(self, units: list) -> int:
         jobs = self.options.jobs
@@ -286,6 +291,7 @@ class Plan:
             self.root,
             repr(self.code_roots),
             repr(sorted(self.covered)),
+            repr(self.import_roots),
             repr(sorted((p, content_hash(t)) for p, t in self.contents.items())),
         ]
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
