@@ -465,7 +465,7 @@ def test_cdk_python_without_cdk_json_resolves_assets_from_the_file_folder(tmp_pa
         ("deploy/handlers/ping.py", "pong", "cdk", "deploy/stack.py", 5, "ping.pong", "deploy/handlers"),
         ("shared/tools/clean.py", "run", "cdk", "deploy/stack.py", 7, "tools.clean.run", "shared"),
     ]
-    assert warnings_of(tmp_path, result) == ["deploy/stack.py:8: asset path of this Function cannot be evaluated; not analysed"]
+    assert warnings_of(tmp_path, result) == ["deploy/stack.py:8: asset path of Function 'H' cannot be evaluated; not analysed"]
 
 
 def test_cdk_python_ignores_unrelated_function_classes(tmp_path):

@@ -583,7 +583,7 @@ def test_pulumi_python_program(tmp_path):
     ]
     assert "jobs/other.py" not in covered(tmp_path, result)
     assert warnings_of(tmp_path, result) == [
-        "infra/__main__.py:21: handler of this Function is not a literal string; not analysed",
+        "infra/__main__.py:21: handler of Function 'dyn' is not a literal string; not analysed",
     ]
 
 

@@ -115,6 +115,14 @@ class StackReader:
     def line(self, node: cst.CSTNode) -> int:
         return self.positions.line_of(node)
 
+    ID_POSITION = 1  # Construct(scope, id, ...)
+
+    def named(self, call: cst.Call, kind: str) -> str:
+        """``Function 'Worker'`` from the construct's id when it is a literal, else ``this Function``."""
+        args = positional_args(call)
+        name = self.literal(args[self.ID_POSITION]) if len(args) > self.ID_POSITION else None
+        return f"{kind} '{name}'" if name else f"this {kind}"
+
     # -- aws_lambda.Function ----------------------------------------------------
     def function(self, call: cst.Call) -> None:
         handler_arg = keyword_arg(call, "handler")
@@ -124,23 +132,23 @@ class StackReader:
         line = self.line(handler_arg)
         code = self.resolve_name(code_arg.value)
         if not isinstance(code, cst.Call):
-            self.collector.warn(self.path, line, "code of this Function is not Code.from_asset(<path>); not analysed")
+            self.collector.warn(self.path, line, f"code of {self.named(call, 'Function')} is not Code.from_asset(<path>); not analysed")
             return
         if self.imports.refers_to(code.func, ASSET_CODE) is None:
             qualified = self.imports.qualified(code.func) or ""
             if not qualified.startswith(LAMBDA + "."):
-                self.collector.warn(self.path, line, "code of this Function is not Code.from_asset(<path>); not analysed")
+                self.collector.warn(self.path, line, f"code of {self.named(call, 'Function')} is not Code.from_asset(<path>); not analysed")
             return  # inline, S3 or image code: nothing local to check
         path_expr = keyword_arg(code, "path")
         positional = positional_args(code)
         path_expr = path_expr.value if path_expr is not None else (positional[0] if positional else None)
         spec = self.literal(handler_arg.value)
         if spec is None:
-            self.collector.warn(self.path, line, "handler of this Function is not a literal string; not analysed")
+            self.collector.warn(self.path, line, f"handler of {self.named(call, 'Function')} is not a literal string; not analysed")
             return
         asset = self.path_value(path_expr) if path_expr is not None else None
         if asset is None:
-            self.collector.warn(self.path, line, "asset path of this Function cannot be evaluated; not analysed")
+            self.collector.warn(self.path, line, f"asset path of {self.named(call, 'Function')} cannot be evaluated; not analysed")
             return
         code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
@@ -198,11 +206,11 @@ class StackReader:
         index = self.literal(index_arg.value) if index_arg is not None else "index.py"
         function = self.literal(handler_arg.value) if handler_arg is not None else "handler"
         if index is None or function is None:
-            self.collector.warn(self.path, line, "index or handler of this PythonFunction is not a literal string; not analysed")
+            self.collector.warn(self.path, line, f"index or handler of {self.named(call, 'PythonFunction')} is not a literal string; not analysed")
             return
         entry = self.path_value(entry_arg.value)
         if entry is None:
-            self.collector.warn(self.path, line, "entry of this PythonFunction cannot be evaluated; not analysed")
+            self.collector.warn(self.path, line, f"entry of {self.named(call, 'PythonFunction')} cannot be evaluated; not analysed")
             return
         code_root = self.collector.local_folder(self.app_dir, entry, "entry", self.path, line)
         if code_root is None:

@@ -79,7 +79,7 @@ def function(path: str, text: str, start: int, arguments: str, app_dir: str, col
     line = line_of_offset(text, start + handler.start())
     location = path_expression(first_value(arguments, asset.end()), os.path.dirname(path))
     if location is None:
-        collector.warn(path, line, "asset path of this Function cannot be evaluated; not analysed")
+        collector.warn(path, line, f"asset path of {construct_name(arguments, 'Function')} cannot be evaluated; not analysed")
         return
     code_root = collector.local_folder(app_dir, location, "asset path", path, line)
     if code_root is not None:
@@ -97,7 +97,7 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     line = line_of_offset(text, start + anchor.start())
     location = path_expression(first_value(arguments, entry.end()), os.path.dirname(path))
     if location is None:
-        collector.warn(path, line, "entry of this PythonFunction cannot be evaluated; not analysed")
+        collector.warn(path, line, f"entry of {construct_name(arguments, 'PythonFunction')} cannot be evaluated; not analysed")
         return
     code_root = collector.local_folder(app_dir, location, "entry", path, line)
     if code_root is None:
@@ -107,6 +107,13 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     function_name = string_of(handler) if handler else "handler"
     collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root, environment=environment_of(text, start, arguments),
                        layered=LAYERS.search(arguments) is not None)
+
+
+def construct_name(arguments: str, kind: str) -> str:
+    """``Function 'Api'`` from ``new Function(this, 'Api', {...})``, else ``this Function``."""
+    parts = split_arguments(arguments)
+    literal = re.fullmatch(STRING, parts[1]) if len(parts) > 1 else None
+    return f"{kind} '{string_of(literal)}'" if literal else f"this {kind}"
 
 
 def string_of(match: re.Match) -> str:

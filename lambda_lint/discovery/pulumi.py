@@ -46,6 +46,8 @@ def scan(paths: List[str], collector: Collector, read, pulumi_projects: Set[str]
 
 
 class ProgramReader(StackReader):
+    ID_POSITION = 0  # Resource(name, ...)
+
     def read_program(self) -> None:
         for call in all_calls(self.module):
             if self.imports.refers_to(call.func, FUNCTIONS) is None:
@@ -68,11 +70,11 @@ class ProgramReader(StackReader):
         line = self.line(handler_arg)
         spec = self.literal(handler_arg.value)
         if spec is None:
-            self.collector.warn(self.path, line, "handler of this Function is not a literal string; not analysed")
+            self.collector.warn(self.path, line, f"handler of {self.named(call, 'Function')} is not a literal string; not analysed")
             return
         located = self.archive(self.resolve_name(code_arg.value))
         if located is None:
-            self.collector.warn(self.path, line, "code of this Function is not a local FileArchive/AssetArchive; not analysed")
+            self.collector.warn(self.path, line, f"code of {self.named(call, 'Function')} is not a local FileArchive/AssetArchive; not analysed")
             return
         folder, covered = located
         code_root = self.collector.local_folder(self.app_dir, folder, "archive path", self.path, line)

@@ -30,6 +30,8 @@ PATH_VARIABLES = re.compile(r"\$\{path\.(?:module|root|cwd)\}")
 REFERENCE = re.compile(r"\$\{(var|local)\.([\w-]+)\}")
 S3_OBJECT_KEY = re.compile(r"^\$\{(aws_s3_object|aws_s3_bucket_object)\.([\w-]+)\.(?:key|id)\}$")
 TERRAGRUNT_DIR = re.compile(r"\$\{get_terragrunt_dir\(\)\}")
+REPO_ROOT = re.compile(r"\$\{get_repo_root\(\)\}")
+TERRAGRUNT_LOCAL = re.compile(r"\$\{local\.([\w-]+)\}")
 MAX_EXPANSIONS = 10
 
 
@@ -86,8 +88,24 @@ def read_terragrunt(path: str, folders: Dict[str, List[str]], collector: Collect
     source = unquote(block.get("source"))
     if source is None:
         return None
-    source = TERRAGRUNT_DIR.sub(lambda _: folder, source).split("//", 1)[0] if "::" not in source else None
-    if source is None or "${" in source:
+    terragrunt_locals = {}
+    for entry in document.get("locals") or []:
+        if isinstance(entry, dict):
+            terragrunt_locals.update({k: unquote(v) for k, v in entry.items() if isinstance(unquote(v), str)})
+
+    def expand(text: str, depth: int = 0) -> str:
+        # get_repo_root() is taken to be the checked folder: where a repository is usually checked from.
+        text = TERRAGRUNT_DIR.sub(lambda _: folder, REPO_ROOT.sub(lambda _: collector.root, text))
+        if depth > MAX_EXPANSIONS:
+            return text
+        return TERRAGRUNT_LOCAL.sub(lambda m: expand(terragrunt_locals[m.group(1)], depth + 1)
+                                    if m.group(1) in terragrunt_locals else m.group(0), text)
+
+    if "::" in source or source.startswith(("tfr:", "git@", "github.com/", "https://", "s3:")):
+        return None  # a remote module: no local code
+    # "../modules//lambda": the part before "//" is what terragrunt copies, the path is the same.
+    source = expand(source).replace("//", "/")
+    if "${" in source:
         return None
     module_folder = os.path.normpath(os.path.join(folder, source))
     if module_folder not in folders or not inside(module_folder, collector.root):
@@ -98,7 +116,7 @@ def read_terragrunt(path: str, folders: Dict[str, List[str]], collector: Collect
         for name, value in inputs.items():
             text_value = unquote(value)
             if isinstance(text_value, str):
-                overrides[unquote(name) or name] = '"' + TERRAGRUNT_DIR.sub(lambda _: folder, text_value) + '"'
+                overrides[unquote(name) or name] = '"' + expand(text_value) + '"'
     parsed = parse_folder(folders[module_folder], collector, read)
     if parsed:
         ModuleReader(module_folder, parsed, collector, overrides).read()
@@ -238,7 +256,8 @@ class ModuleReader:
             return None
         expanded = self.expand(handler)
         if expanded is None:
-            self.collector.warn(path, line, f"handler of {name} is not a literal string; not analysed")
+            # The code is usually under the module's folder: the convention may find its handlers there.
+            self.collector.warn(path, line, f"handler of {name} is not a literal string; not analysed", self.folder)
             return None
         return expanded, line
 
