@@ -67,12 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print the resolved settings of each project and where they come from")
     chk.add_argument("--verbose", "-v", action="store_true", help="say what is done, on stderr")
     chk.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (1: no parallelism)")
+    chk.add_argument("--strict", action="store_true", help="exit 1 when the checked Python files hold no handler")
 
     hnd = sub.add_parser("handlers", help="list the handlers found")
     hnd.add_argument("paths", nargs="*", default=["."])
     hnd.add_argument("--output-format", "--format", dest="format", choices=("text", "json"), default="text")
     hnd.add_argument("--config")
     hnd.add_argument("--isolated", action="store_true")
+    hnd.add_argument("--explain", action="store_true",
+                     help="per infrastructure file: what it declared and what was resolved; files no handler reaches")
 
     cln = sub.add_parser("clean", help="remove the caches in the current folder and below (and --cache-dir)")
     cln.add_argument("--cache-dir", help="also remove this cache folder")
@@ -304,9 +307,12 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
             return EXIT_ERROR
     elif text:
         print(text)
+    nothing_analysed = _warn_if_nothing_analysed(result)
     if result.errors or result.internal_errors:
         return EXIT_ERROR
     if result.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    if nothing_analysed and getattr(args, "strict", False):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -321,6 +327,19 @@ def _write_output(path: str, text: str) -> Optional[str]:
     except OSError as exc:
         return f"--output-file {path}: {exc.strerror or exc}"
     return None
+
+
+NO_HANDLER_HINT = ("no handler found in the checked Python files, so nothing was analysed; declare the entry points in "
+                   "pyproject.toml: [tool.lambda-lint] handlers = [\"module.function\"] (`lambda-lint handlers --explain` "
+                   "shows what was read)")
+
+
+def _warn_if_nothing_analysed(result: CheckResult) -> bool:
+    """Never a silent pass: Python files were checked, but no handler was found to start from."""
+    if result.handlers or not getattr(result, "python_files", None) or result.errors:
+        return False
+    print(f"lambda-lint: {NO_HANDLER_HINT}", file=sys.stderr)
+    return True
 
 
 def _line_reader(result: CheckResult):
@@ -339,7 +358,9 @@ def _handlers(args) -> int:
     from .run.scope import check_paths
 
     result = check_paths(args.paths, _resolver(args), Options(), lambda config: set(), suppress=False)
-    handlers = [dict(h.to_json(), path=display_path(h.path)) for h in result.handlers]
+    # The handlers in the paths given (the project's others were searched to find the warm path).
+    shown = [h for h in result.handlers if any(scope.within_given(h.path) for scope in result.scopes)]
+    handlers = [dict(h.to_json(), path=display_path(h.path)) for h in shown]
     if args.format == "json":
         print(json.dumps(handlers, indent=2))
     else:
@@ -347,8 +368,14 @@ def _handlers(args) -> int:
             print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']})")
         for missing in getattr(result.project, "missing", None) or []:
             print(f"{display_path(missing.declared_in)}:{missing.declared_line}: LAM002 handler `{missing.spec}` {missing.reason}")
+    if args.explain and args.format == "text":
+        from .run.explain import explain
+
+        print("\n".join(explain(result, os.path.abspath(result.project.root if result.project is not None else "."))))
     for message in result.errors + result.warnings:
         print(f"lambda-lint: {message}", file=sys.stderr)
+    if not args.explain:
+        _warn_if_nothing_analysed(result)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
 
 

@@ -26,6 +26,8 @@ class CheckResult:
     project: Optional[object] = None  # the Project, or a Sources view (.root, .data(path), .missing)
     scopes: list = field(default_factory=list)  # the projects of a command line (run/scope.py), when checked so
     enabled: Optional[set] = None  # the codes enabled in any of those projects (SARIF describes them all)
+    python_files: List[str] = field(default_factory=list)  # the checked Python files
+    discovery: Optional[object] = None  # what infrastructure files declared (`handlers --explain`)
 
 
 @dataclass
@@ -70,4 +72,6 @@ def check(paths: List[str], config=None, options: Optional[Options] = None, scop
             if cache is not None:
                 cache.store(units[i], plan, outcome)
     merge(plan, [outcomes[i] for i in range(len(units))], result)
+    result.python_files = [path for path in plan.files if path.endswith(".py")]
+    result.discovery = plan.discovery
     return result

@@ -274,6 +274,7 @@ def check_paths(paths: List[str], resolver: Resolver, options, enabled_for=None,
     merged = CheckResult()
     merged.enabled = set()
     parts = []
+    discoveries = []
     for scope in found.scopes:
         scope_options = options
         if enabled_for is not None:
@@ -286,7 +287,9 @@ def check_paths(paths: List[str], resolver: Resolver, options, enabled_for=None,
 
             apply_suppressions(result, scope.config, scope_options.enabled, scope.files)
         merged.diagnostics.extend(result.diagnostics)
-        merged.handlers.extend(h for h in result.handlers if scope.within_given(h.path))
+        merged.handlers.extend(result.handlers)
+        merged.python_files.extend(getattr(result, "python_files", None) or ())
+        discoveries.append(getattr(result, "discovery", None))
         merged.errors.extend(result.errors)
         merged.internal_errors.extend(result.internal_errors)
         merged.warnings.extend(result.warnings)
@@ -300,4 +303,20 @@ def check_paths(paths: List[str], resolver: Resolver, options, enabled_for=None,
     merged.handlers.sort(key=lambda h: (h.path, h.line, h.function, h.source))
     merged.project = parts[0][1] if len(parts) == 1 else Projects(parts)
     merged.scopes = found.scopes
+    merged.discovery = discoveries[0] if len(discoveries) == 1 else _merged_discovery(discoveries)
+    return merged
+
+
+def _merged_discovery(discoveries: list):
+    """The discoveries of several projects as one (for `handlers --explain`)."""
+    from ..discovery.common import Discovery
+
+    merged = Discovery()
+    for found in discoveries:
+        if found is None:
+            continue
+        merged.handlers.extend(found.handlers)
+        merged.covered_files |= set(found.covered_files)
+        merged.warnings.extend(found.warnings)
+        merged.files_read |= set(getattr(found, "files_read", ()) or ())
     return merged
