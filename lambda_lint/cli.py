@@ -265,6 +265,8 @@ def _fix(args, resolver, options) -> int:
             return EXIT_ERROR
         return EXIT_FINDINGS if text and not args.exit_zero else EXIT_CLEAN
 
+    if options.contents:
+        return _fix_stdin(args, run, changed, options)
     root = run.result.project.root if run.result.project is not None else None
     applied = []
     for state in changed:
@@ -278,6 +280,23 @@ def _fix(args, resolver, options) -> int:
         applied.extend(state.applied)
     result = analyse(args.paths, resolver, options)
     return report(result, args, fixed=len(applied), applied=applied)
+
+
+def _fix_stdin(args, run, changed, options) -> int:
+    """`check --fix - --stdin-filename F` (Ruff's editor protocol): the fixed text goes to stdout,
+    the report to stderr; nothing on disk is written."""
+    import contextlib
+
+    path, data = next(iter(options.contents.items()))
+    state = next((s for s in changed if s.path == path), None)
+    if state is not None:
+        sys.stdout.write(state.text)
+    else:
+        sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    applied = state.applied if state is not None else []
+    with contextlib.redirect_stdout(sys.stderr):
+        return report(run.result, args, fixed=len(applied), applied=applied)
 
 
 def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:

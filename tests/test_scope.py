@@ -408,3 +408,14 @@ def test_monorepo_root_checks_each_project_once(tmp_path, monkeypatch, capsys):
     ]
     code, out, _ = run(tmp_path, monkeypatch, capsys, "--output-format", "json", ".")
     assert len(json.loads(out)) == 4  # nothing twice
+
+
+def test_fix_from_stdin_prints_the_fixed_text_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    # Ruff: `check --fix - --stdin-filename F` writes the fixed source to stdout.
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "app.py": MUTABLE_DEFAULT})
+    code, out, err = run(tmp_path, monkeypatch, capsys, "--fix", "-", "--stdin-filename", "app.py",
+                         stdin=MUTABLE_DEFAULT)
+    assert code == 0
+    assert out.startswith("def save(item, tags=None):\n    if tags is None:\n        tags = []\n")
+    assert "Fixed 1 error." in err
+    assert (tmp_path / "app.py").read_text() == MUTABLE_DEFAULT
