@@ -124,8 +124,10 @@ class Resolver:
         else:
             parent = os.path.dirname(folder)
             marked = any(os.path.exists(os.path.join(folder, m)) for m in ("pyproject.toml", ".git"))
-            if not marked and parent != folder and parent in self._by_folder:
-                found = self._by_folder[parent]  # the same project as the folder above
+            if not marked and parent != folder and (parent in self._by_folder or marker_root(parent) is not None):
+                # The same project as the folder above (computed once per folder, so a
+                # deep tree reads each pyproject.toml once, not once per folder).
+                found = self.project_of(parent)
             else:
                 config = load_config(folder, None, self.isolated)
                 root = config.root
