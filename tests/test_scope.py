@@ -384,7 +384,7 @@ def test_syntax_verdicts_are_cached_by_content(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--output-format", "concise", "."]) == 1
     first = capsys.readouterr().out
-    verdicts = json.loads((tmp_path / ".lambda_lint_cache" / "syntax.json").read_text())
+    verdicts = json.loads((tmp_path / ".lambda_lint_cache" / "syntax.json").read_text())["verdicts"]
     assert sorted(v is None for v in verdicts.values()) == [False, True]
     import lambda_lint.run.syntax as syntax
 

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import sys
 import tempfile
 import tokenize
 import warnings
@@ -76,12 +77,16 @@ class SyntaxVerdicts:
         self.path = os.path.join(directory, self.FILE) if directory else None
         self._known: Dict[str, Optional[list]] = {}
         self._changed = False
+        # The verdicts are CPython's and ours: another Python or lambda-lint starts afresh.
+        from .. import __version__
+
+        self._key = f"lambda-lint {__version__} python {sys.version_info[0]}.{sys.version_info[1]}"
         if self.path:
             try:
                 with open(self.path, encoding="utf-8") as fh:
                     loaded = json.load(fh)
-                if isinstance(loaded, dict):
-                    self._known = loaded
+                if isinstance(loaded, dict) and loaded.get("key") == self._key and isinstance(loaded.get("verdicts"), dict):
+                    self._known = loaded["verdicts"]
             except (OSError, ValueError):
                 pass
 
@@ -106,7 +111,7 @@ class SyntaxVerdicts:
             prepare_cache_dir(os.path.dirname(self.path))
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._known, fh)
+                json.dump({"key": self._key, "verdicts": self._known}, fh)
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only tree: run without it
