@@ -1,7 +1,7 @@
 """LAM101 mutable-global-mutated."""
 from ..analysis.flow import filled_once
 from ..analysis.memo import memo_store
-from ..analysis.state import bound_line, state_writes
+from ..analysis.state import bound_where, fixed_keys_only, reset_each_invocation, state_writes
 from .base import Rule
 
 
@@ -89,17 +89,24 @@ def lambda_handler(event, context):
 
     def check(self, ctx):
         for write in state_writes(ctx):
-            if write.kind != "container" or write.binding is None:
+            if write.kind not in ("container", "object-container") or write.binding is None:
                 continue
-            if ctx.is_reset_each_invocation(write.name) or memo_store(write.site) is not None:
+            if reset_each_invocation(ctx, write) or memo_store(write.site) is not None:
                 continue
-            if write.binding.container != "set" and filled_once(write.site, write.name):
+            if fixed_keys_only(ctx, write):
+                continue  # x["k"] = config: the container neither grows nor carries request data
+            container = write.binding.container if write.kind == "container" else "container"
+            if container != "set" and filled_once(write.site, write.name):
                 continue  # a mapping or list filled once, lazily: a bounded cache (a set "seen" flag stays LAM101)
-            line = bound_line(ctx, write)
+            where = bound_where(ctx, write)
+            if write.kind == "object-container":
+                owner = write.name.split(".")[0]
+                subject = f"`{write.name}`, a container held by module-level `{owner}`{where},"
+            else:
+                subject = f"module-level {container} `{write.name}`{where}"
             yield self.report(
                 write.node,
-                f"module-level {write.binding.container} `{write.name}` (bound on line {line}) is mutated on "
-                "the warm path, so it keeps what earlier invocations put in it",
+                f"{subject} is mutated on the warm path, so it keeps what earlier invocations put in it",
                 f"Build `{write.name}` inside the handler, or clear it as the handler's first statement; "
                 "if it is a cache, give it a bound (cachetools.LRUCache/TTLCache).",
             )

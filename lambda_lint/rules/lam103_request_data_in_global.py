@@ -1,6 +1,6 @@
 """LAM103 request-data-in-global."""
 from ..analysis.memo import memo_store
-from ..analysis.state import bound_line, request_data_stored, state_writes
+from ..analysis.state import bound_where, request_data_stored, reset_each_invocation, state_writes
 from .base import Rule
 
 
@@ -66,11 +66,16 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if not request_data_stored(ctx, write) or memo_store(write.site) is not None:
                 continue
-            line = bound_line(ctx, write)
-            where = f" (bound on line {line})" if line else ""
+            if write.kind in ("container", "object-container") and reset_each_invocation(ctx, write):
+                continue  # cleared first thing in every invocation: nothing reaches the next request
+            where = bound_where(ctx, write)
+            if write.kind == "element":
+                subject = f"an object held by module-level `{write.name}`{where}"
+            else:
+                subject = f"module-level `{write.name}`{where}"
             yield self.report(
                 write.node,
-                f"request data from the event/context is stored in module-level `{write.name}`{where}; "
+                f"request data from the event/context is stored in {subject}; "
                 "the next invocation in this environment will see it",
                 "Keep request data in local variables or a per-invocation object and pass it to the "
                 "functions that need it.",

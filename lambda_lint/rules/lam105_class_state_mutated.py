@@ -1,5 +1,5 @@
 """LAM105 class-state-mutated."""
-from ..analysis.state import bound_line, state_writes
+from ..analysis.state import bound_line, fixed_keys_only, state_writes
 from .base import Rule
 
 
@@ -70,6 +70,8 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if write.kind != "class-attribute" or write.binding is None or write.binding.kind != "container":
                 continue
+            if fixed_keys_only(ctx, write):
+                continue  # Settings.overrides.update({"region": config}): fixed keys, no request data
             line = bound_line(ctx, write)
             yield self.report(
                 write.node,
