@@ -42,6 +42,8 @@ class StateWrite:
     augmented: bool = False
     module: Optional[ModuleModel] = None  # the module that binds it, when not the one written in
     literal_key: bool = False  # only fixed keys are written (``x["k"] = v``, ``x.update({"k": v})``)
+    container: Optional[str] = None  # list, dict, ... of the written container, when known
+    instance_cls: Optional[ClassInfo] = None  # for object-container: the class of the module-level instance
 
 
 @dataclass
@@ -54,6 +56,7 @@ class _Ref:
     binding: Binding
     container: Optional[str] = None  # list, dict, ... when known
     cls: Optional[ClassInfo] = None
+    instance_cls: Optional[ClassInfo] = None
 
 
 def _subscript_root(expr) -> Optional[str]:
@@ -144,7 +147,8 @@ def _writes_in(ctx: Context, fn: Function) -> list:
 
 def _write(ref: _Ref, site: Site, node, values, augmented=False, literal_key=False) -> StateWrite:
     return StateWrite(ref.kind, site, node, ref.name, ref.binding, values, cls=ref.cls, augmented=augmented,
-                      module=ref.module, literal_key=literal_key)
+                      module=ref.module, literal_key=literal_key, container=ref.container,
+                      instance_cls=ref.instance_cls)
 
 
 def _del_targets(target) -> list:
@@ -275,7 +279,7 @@ def _attribute_container(ctx: Context, fn: Function, expr: cst.Attribute) -> Opt
     container = _instance_container(ctx, cls, attr)
     if container is None:
         return None
-    return _Ref("object-container", f"{binding.name}.{attr}", module, binding, container, cls=None)
+    return _Ref("object-container", f"{binding.name}.{attr}", module, binding, container, instance_cls=cls)
 
 
 def _instance_container(ctx: Context, cls: ClassInfo, attr: str, depth: int = 0) -> Optional[str]:
