@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Set
 import libcst as cst
 
 from .model import Function, Site, flatten_target, param_names, store_targets
+from .names import names_in
 
 # Calls whose result says something about a value without carrying it.
 _NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "hasattr", "callable", "type", "id"})
@@ -28,33 +29,36 @@ _BEFORE_ANYTHING = -1
 
 def derived_names(expr: cst.CSTNode) -> frozenset:
     """Names whose value flows into ``expr``'s value."""
-    found = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            found.add(node.value)
-        elif isinstance(node, cst.Attribute):
-            stack.append(node.value)
-        elif isinstance(node, cst.IfExp):
-            stack.extend((node.body, node.orelse))
-        elif isinstance(node, cst.Comparison):
-            continue
-        elif isinstance(node, cst.Lambda):
-            # A lambda carries what it captures: its free variables, not its parameters.
-            found.update(derived_names(node.body) - set(param_names(node.params)))
-        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            continue
-        elif isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Name) and node.func.value in _NOT_DERIVING_CALLS:
-                continue
-            stack.append(node.func)
-            stack.extend(a.value for a in node.args)
-        elif isinstance(node, cst.Arg):
-            stack.append(node.value)
-        else:
-            stack.extend(node.children)
+    lambdas: list = []
+
+    def parts(node: cst.CSTNode):
+        if isinstance(node, cst.Lambda):
+            lambdas.append(node)
+            return ()
+        return _value_parts(node)
+
+    found = names_in(expr, parts)
+    for lam in lambdas:
+        # A lambda carries what it captures: its free variables, not its parameters.
+        found |= derived_names(lam.body) - set(param_names(lam.params))
     return frozenset(found)
+
+
+def _value_parts(node: cst.CSTNode):
+    """The parts of ``node`` whose values flow into its value (None: all of them)."""
+    if isinstance(node, cst.IfExp):
+        return (node.body, node.orelse)
+    if isinstance(node, cst.Comparison):
+        return ()
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        return ()
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Name) and node.func.value in _NOT_DERIVING_CALLS:
+            return ()
+        return (node.func, *(a.value for a in node.args))
+    if isinstance(node, cst.Arg):
+        return (node.value,)
+    return None
 
 
 def _loops_of(site: Site) -> frozenset:
