@@ -435,11 +435,15 @@ class Project:
             if name in registry:
                 out.extend(registry[name])
                 continue
+            imported = fn.module.imports.get(name)  # also ``from app import bot`` inside the function
             binding = fn.module.binding(name)
-            if binding is not None and binding.kind == "import":
-                found = self.module_binding(fn.module, name)
-                if found is not None:
-                    out.extend(self.module_registrations(found[0]).get(found[1].name, ()))
+            if imported is not None and imported.name is not None and (binding is None or binding.kind == "import"):
+                path = self.resolve_module(fn.module.path, imported.module)
+                target = self.model(path) if path else None
+                if target is not None:
+                    found = self.module_binding(target, imported.name)
+                    if found is not None:
+                        out.extend(self.module_registrations(found[0]).get(found[1].name, ()))
         for cb in out:
             self.callbacks.add(cb)
         return out

@@ -10,7 +10,10 @@ class ClassStateMutated(Rule):
     what = (
         "Reports warm-path code that mutates a list, dict or set defined in a class body "
         "(`items = []`), through `self.items`, `cls.items` or `ClassName.items`, unless every "
-        "instance rebinds it (`self.items = []` in `__init__`)."
+        "instance rebinds it (`self.items = []` in `__init__`). Not reported: a store under a literal key "
+        "of a value that does not come from the request (`Settings.overrides.update({\"region\": "
+        "os.environ[\"AWS_REGION\"]})`), as for LAM101; request data stored into a class-body container, "
+        "which is LAM103's (it wins over LAM105)."
     )
     why = (
         "A class-body attribute is one object shared by every instance, and the class lives as long "
@@ -50,6 +53,19 @@ class Batch:
 def lambda_handler(event, context):
     batch = Batch()
     batch.add(event)
+""",
+    )
+    valid = valid + (
+        """\
+import os
+
+class Settings:
+    overrides = {}
+
+def lambda_handler(event, context):
+    Settings.overrides.update({"region": os.environ.get("AWS_REGION", "eu-west-1")})
+    Settings.overrides["stage"] = "prod"
+    return dict(Settings.overrides)
 """,
     )
     invalid = (

@@ -17,7 +17,10 @@ class UnboundedDictCache(Rule):
         "under that same key, the keys are not literal constants, and no code of the module ever evicts an "
         "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict). Not reported: cachetools "
         "caches, literal or module-constant keys (a small fixed set), and dicts that hold SDK clients or "
-        "connections per region or account (a client pool)."
+        "connections per region or account (a client pool). A dict attribute of a module-level object used "
+        "the same way is reported too (`book = NameBook()`, then `self._names[user_id] = name` after a "
+        "look-up in its methods) unless a method of its class evicts (`pop`, `popitem`, `clear`, `del`, or "
+        "rebinding the attribute outside `__init__`)."
     )
     why = (
         "The module is imported once per execution environment, which then serves thousands of warm "
@@ -93,6 +96,23 @@ def lambda_handler(event, context):
 """,
     )
     invalid = (
+        """\
+class NameBook:
+    def __init__(self):
+        self._names = {}
+
+    def lookup(self, user_id):
+        if user_id in self._names:
+            return self._names[user_id]
+        name = fetch_name(user_id)
+        self._names[user_id] = name  # expect
+        return name
+
+book = NameBook()
+
+def lambda_handler(event, context):
+    return book.lookup(event["user"])
+""",
         """\
 _rates = {}
 
