@@ -420,3 +420,13 @@ def test_lambda_and_nested_function_capturing_request_data(tmp_path):
     assert set(found) == {("app.py", 15, "LAM103"), ("app.py", 20, "LAM103")}
     assert found[("app.py", 15, "LAM103")].startswith(
         "request data from the event/context is stored in module-level `hooks` (bound on line 11)")
+
+
+def test_comprehension_variable_carries_request_data(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        _ids = []
+
+        def lambda_handler(event, context):
+            [_ids.append(r["id"]) for r in event["Records"]]
+            _ids.extend(r["body"] for r in event["Records"])
+    '''}, {"LAM103"}) == {("app.py", 5, "LAM103"), ("app.py", 6, "LAM103")}

@@ -23,8 +23,9 @@ from .names import names_in
 
 # Calls whose result says something about a value without carrying it.
 _NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "hasattr", "callable", "type", "id"})
-_LOOPS = (cst.For, cst.While)
-_BEFORE_ANYTHING = -1
+# A definition inside one of these reaches every use inside it, earlier in the text or not: a loop
+# runs its body again, and a comprehension's ``for`` clause is written after the element it feeds.
+_LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def derived_names(expr: cst.CSTNode) -> frozenset:
