@@ -8,6 +8,7 @@ are read. In each ``new <x>.Function(...)``/``new Function(...)`` (also
 Paths are string literals, relative to the CDK app folder, or
 ``path.join(__dirname, ...)`` / ``path.resolve(__dirname, ...)`` with literal
 parts. Calls with a non-Python ``runtime: ...Runtime.X`` are skipped.
+SnapStart is on for ``snapStart: <x>.SnapStartConf.ON_PUBLISHED_VERSIONS``.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ INDEX = re.compile(r"\bindex\s*:\s*" + STRING)
 RUNTIME = re.compile(r"\bruntime\s*:\s*(?:[\w$]+\.)*Runtime\.(\w+)")
 FROM_ASSET = re.compile(r"\bCode\.fromAsset\s*\(")
 ENTRY = re.compile(r"\bentry\s*:\s*")
+SNAPSTART = re.compile(r"\bsnapStart\s*:\s*(?:[\w$]+\.)*SnapStartConf\.ON_PUBLISHED_VERSIONS\b")
 
 
 def scan(paths: List[str], collector: Collector, read, cdk_apps: Set[str]) -> None:
@@ -64,7 +66,8 @@ def function(path: str, text: str, start: int, arguments: str, app_dir: str, col
         return
     code_root = collector.local_folder(app_dir, location, "asset path", path, line)
     if code_root is not None:
-        collector.add_spec(string_of(handler), "cdk", path, line, code_root)
+        collector.add_spec(string_of(handler), "cdk", path, line, code_root,
+                           snapstart=SNAPSTART.search(arguments) is not None)
 
 
 def python_function(path: str, text: str, start: int, arguments: str, app_dir: str, collector: Collector) -> None:
@@ -85,7 +88,8 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     index_file = string_of(index) if index else "index.py"
     module = index_file[: -len(".py")] if index_file.endswith(".py") else index_file
     function_name = string_of(handler) if handler else "handler"
-    collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root)
+    collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root,
+                       snapstart=SNAPSTART.search(arguments) is not None)
 
 
 def string_of(match: re.Match) -> str:

@@ -39,6 +39,9 @@ class DeclaredHandler:
     declared_line: int  # 1-based line of that file naming the handler
     spec: str  # the handler string as written ("orders.process", "src/ingest.run")
     code_root: Optional[str]  # absolute folder the module is resolved from
+    # The deployment turns Lambda SnapStart on for this function (LAM6xx apply).
+    # Only a literal "on" counts: a parameter or variable we cannot read is off.
+    snapstart: bool = False
 
 
 @dataclass
@@ -196,6 +199,7 @@ class Collector:
         declared_line: int,
         code_root: str,
         covered: Optional[Iterable[str]] = None,
+        snapstart: bool = False,
     ) -> Optional[DeclaredHandler]:
         """Resolve a handler string against its code root and record it.
 
@@ -226,6 +230,7 @@ class Collector:
             declared_line=declared_line,
             spec=spec,
             code_root=code_root,
+            snapstart=snapstart,
         )
         self.handlers.append(handler)
         self.cover(covered if covered is not None else [code_root])

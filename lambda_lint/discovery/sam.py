@@ -7,6 +7,10 @@
   Docker context from ``Metadata.DockerContext``/``Metadata.Dockerfile``.
 * ``AWS::Lambda::Function`` (source "cloudformation"): ``Handler`` and ``Code``
   given as a local path (the form ``aws cloudformation package`` uploads).
+* SnapStart is on when ``SnapStart: {ApplyOn: PublishedVersions}`` is on the
+  function or, for SAM, in ``Globals.Function`` (the function's own setting
+  wins, as SAM merges it). ``ApplyOn: None``, an intrinsic (``!Ref``, ``!If``)
+  or a missing setting is off; image functions cannot use SnapStart.
 
 Code on S3 (``s3://``, ``S3Bucket``/``S3Key``), inline code (``InlineCode``,
 ``ZipFile``) and images without a local Docker context have nothing local to
@@ -120,7 +124,9 @@ class TemplateReader:
         else:
             self.warn(self.path, code_owner.line_of("CodeUri"), f"CodeUri of {logical_id} is not a literal path; not analysed")
             return
-        self.collector.add_spec(spec, "sam", self.path, line, code_root)
+        snapstart = snapstart_on(properties["SnapStart"]) if "SnapStart" in properties else (
+            globals_function is not None and snapstart_on(globals_function.get("SnapStart")))
+        self.collector.add_spec(spec, "sam", self.path, line, code_root, snapstart=snapstart)
 
     def image_function(self, logical_id: str, resource: LineMap, properties: LineMap) -> None:
         image_config = mapping_at(properties, "ImageConfig", self.path, self.warn, f"ImageConfig of {logical_id}")
@@ -169,7 +175,8 @@ class TemplateReader:
         code_root = self.collector.local_folder(self.folder, code, f"Code of {logical_id}", self.path, properties.line_of("Code"))
         if code_root is None:
             return
-        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root)
+        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root,
+                                snapstart=snapstart_on(properties.get("SnapStart")))
 
     # -- shared ---------------------------------------------------------------
     def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap) -> Optional[str]:
@@ -187,3 +194,11 @@ class TemplateReader:
             return line
         # A JSON template read without lines: the first line quoting the value.
         return first_line_containing(self.text, f'"{value}"')
+
+
+def snapstart_on(setting) -> bool:
+    """``SnapStart: {ApplyOn: PublishedVersions}``; anything else (None, an intrinsic) is off."""
+    if not isinstance(setting, dict):
+        return False
+    apply_on = setting.get("ApplyOn")
+    return isinstance(apply_on, str) and apply_on.strip() == "PublishedVersions"

@@ -8,7 +8,8 @@ packages). The runtime is the function's or ``provider.runtime``; a
 non-Python one skips the function. ``${...}`` variables elsewhere in the file
 are plain strings to YAML and do not matter; a handler built from one cannot
 be resolved and gets a warning. Functions in external files
-(``${file(...)}``) are not followed.
+(``${file(...)}``) are not followed. SnapStart is on for a function with
+``snapStart: true`` (a ``${...}`` variable is off).
 """
 from __future__ import annotations
 
@@ -94,4 +95,5 @@ def read_function(path: str, name: str, config, line: int, provider_runtime, col
         code_root = collector.local_folder(service_folder, module, f"module of function {name}", path, config.line_of("module"))
         if code_root is None:
             return
-    collector.add_spec(handler, "serverless", path, handler_line, code_root)
+    snapstart = config.get("snapStart") is True or str(config.get("snapStart")).strip().lower() == "true"
+    collector.add_spec(handler, "serverless", path, handler_line, code_root, snapstart=snapstart)

@@ -14,6 +14,9 @@ all ``.tf`` files of the same folder. ``${path.module}``, ``${path.root}`` and
 ``${path.cwd}`` are the folder itself; any other interpolation cannot be
 resolved and gets a warning. python-hcl2 gives no line numbers, so the line of
 ``handler = ...`` is found in the text of its block.
+
+SnapStart is on for a resource with ``snap_start { apply_on = "PublishedVersions" }``
+and for a lambda module with ``snap_start = true``; a variable is off.
 """
 from __future__ import annotations
 
@@ -147,6 +150,7 @@ class ModuleReader:
         if found is None:
             return
         handler, line = found
+        snapstart = resource_snapstart(attributes)
         reference = ARCHIVE_OUTPUT.match(filename)
         archive = None
         if reference:
@@ -163,9 +167,9 @@ class ModuleReader:
             if archive is None:
                 code_root = self.collector.local_folder(self.folder, literal, f"filename of {what}", path, line)
                 if code_root is not None:
-                    self.collector.add_spec(handler, "terraform", path, line, code_root)
+                    self.collector.add_spec(handler, "terraform", path, line, code_root, snapstart=snapstart)
                 return
-        self.from_archive(path, line, what, handler, archive)
+        self.from_archive(path, line, what, handler, archive, snapstart)
 
     def archive_built_at(self, literal: str) -> Optional[dict]:
         target = os.path.normpath(os.path.join(self.folder, literal))
@@ -175,7 +179,7 @@ class ModuleReader:
                 return attributes
         return None
 
-    def from_archive(self, path: str, line: int, what: str, handler: str, archive: dict) -> None:
+    def from_archive(self, path: str, line: int, what: str, handler: str, archive: dict, snapstart: bool = False) -> None:
         source_dir = unquote(archive.get("source_dir"))
         source_file = unquote(archive.get("source_file"))
         if source_dir is not None:
@@ -185,7 +189,7 @@ class ModuleReader:
                 return
             code_root = self.collector.local_folder(self.folder, expanded, f"source_dir of the archive of {what}", path, line)
             if code_root is not None:
-                self.collector.add_spec(handler, "terraform", path, line, code_root)
+                self.collector.add_spec(handler, "terraform", path, line, code_root, snapstart=snapstart)
         elif source_file is not None:
             expanded = self.expand(source_file)
             if expanded is None:
@@ -195,7 +199,7 @@ class ModuleReader:
             code_root = self.collector.local_folder(self.folder, os.path.dirname(expanded) or ".", f"source_file of the archive of {what}", path, line)
             if code_root is not None:
                 # A single-file archive deploys that file alone, at the top of the zip.
-                self.collector.add_spec(handler, "terraform", path, line, code_root, covered=[file_path])
+                self.collector.add_spec(handler, "terraform", path, line, code_root, covered=[file_path], snapstart=snapstart)
         # An archive built from inline "source" blocks has no local code to check.
 
     def lambda_module(self, path: str, text: str, name: str, attributes: dict) -> None:
@@ -222,7 +226,19 @@ class ModuleReader:
             return
         code_root = self.collector.local_folder(self.folder, expanded, f"source_path of {what}", path, line)
         if code_root is not None:
-            self.collector.add_spec(handler, "terraform", path, line, code_root)
+            # terraform-aws-modules/lambda: ``snap_start = true`` (a bool variable).
+            snapstart = attributes.get("snap_start") is True or unquote(attributes.get("snap_start")) == "true"
+            self.collector.add_spec(handler, "terraform", path, line, code_root, snapstart=snapstart)
+
+
+def resource_snapstart(attributes: dict) -> bool:
+    """``snap_start { apply_on = "PublishedVersions" }`` in an aws_lambda_function."""
+    blocks = attributes.get("snap_start")
+    blocks = blocks if isinstance(blocks, list) else [blocks]
+    for block in blocks:
+        if isinstance(block, dict) and unquote(block.get("apply_on")) == "PublishedVersions":
+            return True
+    return False
 
 
 def attribute_line(text: str, words: List[str], attribute: str) -> int:
