@@ -48,6 +48,7 @@ class Cache:
         for path in unit.roots:
             parts.append(f"{path}\0{plan.digest(path)}\0{path in unit.candidates}")
         parts.extend(repr(d) for d in unit.declared)
+        parts.extend(f"hooks\0{path}" for path in unit.hook_files)
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry(self, key: str) -> str:
