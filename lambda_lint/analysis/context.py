@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from . import apis
-from .model import Binding, Function, ModuleModel, flatten_target, store_targets
+from .model import Binding, Function, ModuleModel, local_names
 from .names import is_none, keyword_arg, positional_args
 from .taint import Taint
 
@@ -153,25 +153,6 @@ class Context:
 
     def line(self, node) -> int:
         return self.model.line_of(node)
-
-
-def local_names(fn: Function) -> set:
-    """Names local to ``fn`` (assigned in it and not declared ``global``)."""
-    names = set(fn.params)
-    for site in fn.stores:
-        for target in store_targets(site.node):
-            if isinstance(target, cst.Name):
-                names.add(target.value)
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
-    for site in fn.loops:
-        names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
-    for site in fn.withs:
-        for item in site.node.items:
-            if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                names.add(item.asname.name.value)
-    names.update(fn.nested)
-    return names - fn.global_names
 
 
 def _is_docstring_or_global(stmt) -> bool:

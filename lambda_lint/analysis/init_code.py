@@ -31,7 +31,7 @@ from typing import Dict, Iterable, List, Optional, Set
 
 import libcst as cst
 
-from .model import ClassInfo, Function, ModuleModel, flatten_target, store_targets
+from .model import ClassInfo, Function, ModuleModel, flatten_target, local_names, store_targets
 from .names import dotted, root_name
 
 HOOK_LIBRARY = "snapshot_restore_py"
@@ -281,8 +281,6 @@ class InitCode:
     # -- uses of a name -----------------------------------------------------------------
     def local_names(self, fn: Function) -> set:
         if fn not in self._local_names:
-            from .context import local_names
-
             self._local_names[fn] = local_names(fn)
         return self._local_names[fn]
 
