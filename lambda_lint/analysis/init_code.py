@@ -74,6 +74,8 @@ class Registration:
     scope: Function  # the function (or module scope) whose execution registers the hook
     hook: Optional[Function]  # the registered function, when it is a project function
     effective: bool = False  # init code executes the registration
+    # What the call form registers when it is not a project function: ``_rng.seed``, ``random.seed``.
+    target: Optional[cst.CSTNode] = None
 
 
 class InitCode:
@@ -115,7 +117,7 @@ class InitCode:
         self.functions |= self.before_snapshot
         after = [r.hook for r in self.registrations if r.effective and r.kind == "after_restore" and r.hook]
         self.restore = self._closure(after)
-        self.warm = self._closure(h.target for h in self.handlers if h.target is not None)
+        self.warm = self._closure((h.target for h in self.handlers if h.target is not None), handed_over=True)
         for fn in self.functions:
             for site in fn.calls:
                 if _in_lambda(site):
@@ -140,7 +142,10 @@ class InitCode:
                         found.append(target)
         return found
 
-    def _closure(self, start: Iterable[Optional[Function]]) -> Set[Function]:
+    def _closure(self, start: Iterable[Optional[Function]], handed_over: bool = False) -> Set[Function]:
+        """``start`` and what it calls, transitively. Functions only handed over as arguments
+        (``Tool(function=f)``, ``Thread(target=f)``) run later, on the warm path: they count only
+        when ``handed_over`` (the warm path's own closure, as the Project computes it)."""
         done: Set[Function] = set()
         todo = [fn for fn in start if fn is not None]
         while todo:
@@ -148,7 +153,12 @@ class InitCode:
             if fn in done:
                 continue
             done.add(fn)
-            todo.extend(c for c in self.project.callees(fn) if c not in done)
+            if handed_over:
+                todo.extend(c for c in self.project.callees(fn) if c not in done)
+            else:
+                for site in fn.calls:
+                    if not _in_lambda(site):
+                        todo.extend(c for c in self._call_targets(fn, site.node) if c not in done)
         return done
 
     def _call_targets(self, fn: Function, call: cst.Call) -> List[Function]:
@@ -168,7 +178,7 @@ class InitCode:
                         continue
                     args = [a.value for a in site.node.args if a.keyword is None and not a.star]
                     hook = self.project.resolve_expr(fn, args[0]) if args else None
-                    self._register(site.node, kind, model, fn, hook)
+                    self._register(site.node, kind, model, fn, hook, args[0] if args else None)
             for fn in model.all_functions:
                 for deco in fn.decorators:
                     kind = hook_kind(model, deco.decorator)
@@ -176,9 +186,9 @@ class InitCode:
                         scope = fn.parent if fn.parent is not None else model.scope
                         self._register(deco, kind, model, scope, fn)
 
-    def _register(self, node, kind, model, scope, hook) -> None:
+    def _register(self, node, kind, model, scope, hook, target=None) -> None:
         hook = hook if isinstance(hook, Function) else None
-        self.registrations.append(Registration(node, kind, model, scope, hook, scope in self.functions))
+        self.registrations.append(Registration(node, kind, model, scope, hook, scope in self.functions, target))
 
     def _models_with_hooks(self) -> List[ModuleModel]:
         """Parsed modules that import snapshot_restore_py (nothing else can register a hook)."""
@@ -363,8 +373,26 @@ class InitCode:
         return out
 
     def recreated_after_restore(self, ref: NameRef, methods: Set[str] = frozenset()) -> bool:
-        """Restore code rebinds ``ref`` or calls one of ``methods`` on it (``seed``, ``connect``)."""
-        return any(self.rebinds(fn, ref) or (methods and self.method_calls(fn, ref, set(methods))) for fn in self.restore)
+        """Restore code rebinds ``ref`` or calls one of ``methods`` on it (``seed``, ``connect``), or
+        ``register_after_restore(ref.method)`` registers such a method itself."""
+        if any(self.rebinds(fn, ref) or (methods and self.method_calls(fn, ref, set(methods))) for fn in self.restore):
+            return True
+        for registration in self._restore_targets():
+            target = registration.target
+            if (isinstance(target, cst.Attribute) and target.attr.value in methods
+                    and self.refers_to(registration.scope, target.value, ref)):
+                return True
+        return False
+
+    def reseeded_after_restore(self, seeders: Set[str]) -> bool:
+        """Restore code calls one of ``seeders`` (``random.seed``), or one is registered as the hook."""
+        if self.calls_in(self.restore, seeders):
+            return True
+        return any(r.module.qualify(r.target) in seeders for r in self._restore_targets())
+
+    def _restore_targets(self) -> List[Registration]:
+        return [r for r in self.registrations
+                if r.effective and r.kind == "after_restore" and r.hook is None and r.target is not None]
 
     def closed_before_snapshot(self, ref: NameRef, methods: Set[str]) -> bool:
         return any(self.method_calls(fn, ref, set(methods)) for fn in self.before_snapshot)

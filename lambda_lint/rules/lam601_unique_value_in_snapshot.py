@@ -78,14 +78,17 @@ def handler(event, context):
     return {"environment": ENV_ID}
 """
     fix_safety = (
-        "No automatic fix: whether the value belongs in an after-restore hook or on the warm path depends on "
-        "what it identifies."
+        "Where the init-time statement binds one module-level name (or is a bare `seed(...)` call), the fix "
+        "re-creates the value after every restore: an `@register_after_restore` hook that rebinds the name "
+        "with the same expression, `register_after_restore(name.seed)` for a `random.Random`/`RandomState`, "
+        "or `register_after_restore(random.seed)`; it imports `register_after_restore` when needed. It is "
+        "unsafe: what init already derived from the old value keeps it, and the hook runs on every restore."
     )
     references = (
         f"[Handling uniqueness with Lambda SnapStart]({SNAPSTART_DOCS})",
         f"[Lambda SnapStart runtime hooks for Python]({HOOKS_DOCS})",
     )
-    fixable = "none"
+    fixable = "sometimes"
     valid = (
         """\
 import uuid
@@ -199,7 +202,7 @@ def handler(event, context):
         if not draws:
             return None
         seeders = {f"{module}.seed"}
-        if init.calls_in(init.restore, seeders) or init.calls_in(init.warm, seeders):
+        if init.reseeded_after_restore(seeders) or init.calls_in(init.warm, seeders):
             return None
         return self.report(
             site.node,

@@ -52,13 +52,16 @@ def handler(event, context):
     return {"ok": True}
 """
     fix_safety = (
-        "No automatic fix: moving a registration changes when (and how often) it runs."
+        "For a registration call written as its own statement in a module-level function, whose arguments "
+        "are module-level names defined before that function, the fix moves the call to module scope right "
+        "after the function. It is unsafe: the hook is then registered once at import, and calling the "
+        "function no longer registers it."
     )
     references = (
         f"[Lambda SnapStart runtime hooks for Python]({HOOKS_DOCS})",
         f"[snapshot-restore-py]({LIBRARY})",
     )
-    fixable = "none"
+    fixable = "sometimes"
     valid = (
         """\
 from snapshot_restore_py import register_after_restore, register_before_snapshot
