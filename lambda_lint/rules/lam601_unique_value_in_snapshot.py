@@ -4,7 +4,6 @@ from typing import Optional
 import libcst as cst
 
 from ..analysis import apis
-from ..analysis.names import is_literal
 from .base import Rule
 
 SNAPSTART_DOCS = "https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html"
@@ -43,8 +42,8 @@ class UniqueValueInSnapshot(Rule):
         "`random.seed(...)`/`numpy.random.seed(...)` at init when the warm path draws from that module. "
         "Not reported: a name that an `@register_after_restore` hook registered at init rebinds (or a "
         "generator it reseeds), a name the warm path rebinds itself (lazy creation) or a module it reseeds on "
-        "the warm path, `random.SystemRandom()`, generators created with a literal seed (deterministic on "
-        "purpose), CSPRNG calls made on the warm path, and values used only during init."
+        "the warm path, `random.SystemRandom()`, CSPRNG calls made on the warm path, and values used only "
+        "during init."
     )
     why = (
         "With SnapStart, Lambda runs init once per published version, snapshots memory, and resumes every new "
@@ -170,8 +169,6 @@ def handler(event, context):
 
     def _kept_value(self, ctx, init, site, qualified: str, kind: str):
         call = site.node
-        if kind == "generator" and call.args and all(is_literal(a.value) for a in call.args):
-            return None  # a fixed seed: the same sequence everywhere is the point
         reseed = {"seed"} if kind == "generator" else set()
         for ref in sorted(init.bound_names(site), key=lambda r: (r.path != ctx.model.path, r.shown)):
             if not init.warm_reads(ref):
