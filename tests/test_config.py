@@ -252,8 +252,8 @@ def test_table_must_be_a_table(project):
         ('ignore = ["lam101"]', "ignore: unknown rule code or prefix 'lam101' (codes are upper case: 'LAM101')"),
         ('ignore = ["LAM1011"]', "ignore: unknown rule code or prefix 'LAM1011' (did you mean 'LAM101'?)"),
         (
-            'per-file-ignores = { "a.py" = ["LAM106"] }',
-            "per-file-ignores.\"a.py\": unknown rule code or prefix 'LAM106' (did you mean 'LAM105'?)",
+            'per-file-ignores = { "a.py" = ["LAM108"] }',
+            "per-file-ignores.\"a.py\": unknown rule code or prefix 'LAM108' (did you mean 'LAM107'?)",
         ),
     ],
 )
