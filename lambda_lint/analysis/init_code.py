@@ -92,6 +92,8 @@ class InitCode:
         self._init_callers: Dict[Function, list] = {}
         self._local_names: Dict[Function, set] = {}
         self._roots: List[str] = []
+        self._init_calls: Dict[str, list] = {}
+        self._warm_reads: Dict[NameRef, bool] = {}
         if self.active:
             self._build()
 
@@ -206,8 +208,10 @@ class InitCode:
 
     def init_calls(self, model: ModuleModel) -> list:
         """Call sites of ``model`` that run at init (in source order)."""
-        sites = [s for fn in self.functions if fn.module is model for s in fn.calls if not _in_lambda(s)]
-        return sorted(sites, key=lambda s: model.line_of(s.node))
+        if model.path not in self._init_calls:
+            sites = [s for fn in self.functions if fn.module is model for s in fn.calls if not _in_lambda(s)]
+            self._init_calls[model.path] = sorted(sites, key=lambda s: model.line_of(s.node))
+        return self._init_calls[model.path]
 
     def registrations_in(self, model: ModuleModel) -> List[Registration]:
         return [r for r in self.registrations if r.module is model]
@@ -332,7 +336,8 @@ class InitCode:
         if ref.cls is None:
             # import aliases: ``from config import ENV_ID as env``; ``import config``
             for local, imported in fn.module.imports.items():
-                if imported.name == ref.name or imported.name is None:
+                if imported.name == ref.name or (
+                        imported.name is None and self.project.resolve_module(fn.module.path, imported.module) == ref.path):
                     candidates.add(local.split(".")[0])
         for name in candidates:
             for site in fn.names.get(name, ()):
@@ -347,7 +352,9 @@ class InitCode:
         return out
 
     def warm_reads(self, ref: NameRef) -> bool:
-        return any(self.reads(fn, ref) for fn in self.warm)
+        if ref not in self._warm_reads:
+            self._warm_reads[ref] = any(self.reads(fn, ref) for fn in self.warm)
+        return self._warm_reads[ref]
 
     def rebinds(self, fn: Function, ref: NameRef) -> bool:
         """``fn`` assigns ``ref`` a new value (``global x; x = ...``, ``mod.x = ...``, ``Cls.x = ...``)."""
