@@ -484,3 +484,28 @@ def handler(event, context):
     return {"environment": ENV_ID}
 """
     assert snap(tmp_path, {"app.py": code}, codes=None) == set()
+
+
+def test_lam603_leaves_test_code_alone(tmp_path):
+    app = """\
+from snapshot_restore_py import register_after_restore
+
+
+def _renew():
+    pass
+
+
+register_after_restore(_renew)
+
+
+def handler(event, context):
+    return {}
+"""
+    test = """\
+from snapshot_restore_py import register_after_restore
+
+
+def test_hook_runs():
+    register_after_restore(print, "x")
+"""
+    assert snap(tmp_path, {"app.py": app, "tests/test_hooks.py": test, "test_more.py": test}) == set()

@@ -226,7 +226,7 @@ class Plan:
         folders = {_import_root(p) for p in members}
         found = []
         for path in self.files:
-            if path in closure or not any(_inside(path, f) for f in folders):
+            if path in closure or not any(_inside(path, f) for f in folders) or _is_test_file(os.path.relpath(path, self.root)):
                 continue
             data = self.data(path)
             if data is not None and HOOK_TEXT in data:
@@ -320,6 +320,15 @@ def _import_root(module_file: str) -> str:
             break
         folder = parent
     return folder
+
+
+def _is_test_file(path: str) -> bool:
+    """Test code registers hooks to exercise them; it is not deployed with the function.
+    ``path`` is relative to the checked root."""
+    name = os.path.basename(path)
+    parts = path.split(os.sep)[:-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(p in ("tests", "test") for p in parts))
 
 
 def _inside(path: str, folder: str) -> bool:
