@@ -26,7 +26,7 @@ from typing import Optional
 from .units import Unit, UnitOutcome
 
 CACHE_DIR = ".lambda_lint_cache"
-SCHEMA = 2
+SCHEMA = 3  # 3: handler records carry "snapstart"
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by lambda-lint.\n"
