@@ -509,3 +509,82 @@ def test_hook_runs():
     register_after_restore(print, "x")
 """
     assert snap(tmp_path, {"app.py": app, "tests/test_hooks.py": test, "test_more.py": test}) == set()
+
+
+UNIQUE = """\
+import uuid
+
+RUN_ID = uuid.uuid4().hex
+
+
+def {function}(event, context):
+    return {{"run": RUN_ID}}
+"""
+
+DEPLOYMENTS = {
+    "cloudformation": {
+        "stack.json": '{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", '
+                      '"Handler": "app.main", "Code": "code", "SnapStart": {"ApplyOn": "PublishedVersions"}}}}}\n',
+        "code/app.py": UNIQUE.format(function="main"),
+    },
+    "serverless": {
+        "serverless.yml": "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  main:\n"
+                          "    handler: code/app.main\n    snapStart: true\n",
+        "code/app.py": UNIQUE.format(function="main"),
+    },
+    "cdk_python": {
+        "cdk.json": '{"app": "python3 app.py"}\n',
+        "app.py": "from aws_cdk import App, Stack, aws_lambda\n\n\nclass S(Stack):\n    def __init__(self, scope, name):\n"
+                  "        super().__init__(scope, name)\n        aws_lambda.Function(self, 'F', runtime=aws_lambda.Runtime.PYTHON_3_12, "
+                  "handler='worker.main', code=aws_lambda.Code.from_asset('code'), "
+                  "snap_start=aws_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS)\n",
+        "code/worker.py": UNIQUE.format(function="main"),
+    },
+    "cdk_typescript": {
+        "cdk.json": '{"app": "npx ts-node bin/app.ts"}\n',
+        "lib/stack.ts": "new lambda.Function(this, 'F', {\n  runtime: lambda.Runtime.PYTHON_3_13,\n  handler: 'app.main',\n"
+                        "  code: lambda.Code.fromAsset('code'),\n  snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS,\n});\n",
+        "code/app.py": UNIQUE.format(function="main"),
+    },
+    "terraform": {
+        "main.tf": 'data "archive_file" "z" {\n  type = "zip"\n  source_dir = "${path.module}/code"\n  output_path = "build/z.zip"\n}\n\n'
+                   'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  handler = "app.main"\n  runtime = "python3.12"\n'
+                   '  filename = data.archive_file.z.output_path\n  publish = true\n\n  snap_start {\n    apply_on = "PublishedVersions"\n  }\n}\n',
+        "code/app.py": UNIQUE.format(function="main"),
+    },
+}
+
+
+def test_every_format_turns_the_family_on(tmp_path):
+    for name, files in DEPLOYMENTS.items():
+        root = tmp_path / name
+        root.mkdir()
+        module = next(path for path in files if path.startswith("code/"))
+        assert findings(root, files, codes=SNAP_CODES) == {(module, 3, "LAM601")}, name
+
+
+def test_lam602_http_clients_and_pools(tmp_path):
+    code = """\
+import httpx
+import sqlalchemy
+import urllib3
+
+client = httpx.Client(base_url="https://api.example.com")
+TOKEN = client.post("/token", json={}).json()["token"]
+pool = urllib3.PoolManager()
+pool.request("GET", "https://api.example.com/health")
+engine = sqlalchemy.create_engine("postgresql://db.internal/app")
+lazy_engine = sqlalchemy.create_engine("postgresql://db.internal/app", pool_pre_ping=True)
+with engine.connect() as warm, lazy_engine.connect() as pinged:
+    warm.execute(sqlalchemy.text("SELECT 1")), pinged.execute(sqlalchemy.text("SELECT 1"))
+
+
+def handler(event, context):
+    client.get("/items", headers={"Authorization": TOKEN})
+    pool.request("GET", "https://api.example.com/items")
+    with engine.connect() as conn, lazy_engine.connect() as other:
+        return conn.execute(sqlalchemy.text("SELECT 1")).scalar() + other.execute(sqlalchemy.text("SELECT 2")).scalar()
+"""
+    assert snap(tmp_path, {"app.py": code}) == {
+        ("src/app.py", 6, "LAM602"), ("src/app.py", 8, "LAM602"), ("src/app.py", 11, "LAM602"),
+    }

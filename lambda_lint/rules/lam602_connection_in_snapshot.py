@@ -48,7 +48,8 @@ class ConnectionInSnapshot(Rule):
         "when they make calls at init (AWS: SDK connections resume automatically, and under SnapStart the "
         "SDK's credentials come from a refreshing endpoint); clients that open nothing at init; a connection "
         "that an after-restore hook rebinds or reconnects (or, for a pooled client, closes); one the warm path "
-        "rebinds or reconnects (`ping`, `reconnect`) itself; and connections used only during init."
+        "rebinds or reconnects (`ping`, `reconnect`) itself (a pooled client only by rebinding it); a SQLAlchemy "
+        "engine with `pool_pre_ping=True`; and connections used only during init."
     )
     why = (
         "The snapshot is taken once and restored possibly hours or days later, in many environments at once. "
@@ -210,12 +211,16 @@ def handler(event, context):
 
     def _first_request(self, ctx, init, site, qualified: str):
         """A lazy client holds a connection once init code sends a request or command through it."""
+        pre_ping = keyword_arg(site.node, "pool_pre_ping")
+        if pre_ping is not None and not (isinstance(pre_ping.value, cst.Name) and pre_ping.value.value == "False"):
+            return None  # SQLAlchemy tests each pooled connection before handing it out
         methods = apis.RECONNECT_METHODS | apis.POOL_RESET_METHODS
         for ref in sorted(init.bound_names(site), key=lambda r: r.shown):
             if not init.warm_reads(ref):
                 continue
+            # On the warm path only a rebinding renews a pool: ``engine.connect()`` checks out the old socket.
             if (init.recreated_after_restore(ref, methods) or init.closed_before_snapshot(ref, methods)
-                    or init.recreated_on_warm_path(ref, apis.RECONNECT_METHODS)):
+                    or init.recreated_on_warm_path(ref)):
                 continue
             sends = [s for fn in init.functions for s in init.method_calls(fn, ref)
                      if s.node.func.attr.value not in apis.LAZY_CLIENT_SETUP_METHODS]
