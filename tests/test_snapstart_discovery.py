@@ -265,3 +265,24 @@ def test_terraform_resource_block_and_module_flag(tmp_path):
     assert snapstart_by_spec(tmp_path) == {
         "api.handler": True, "cron.handler": False, "toggled.handler": False, "worker.handler": True,
     }
+
+
+def test_pulumi_snap_start_args_and_dict(tmp_path):
+    make_tree(tmp_path, {
+        "infra/Pulumi.yaml": "name: shop\nruntime: python\n",
+        "infra/__main__.py": """
+            import pulumi
+            import pulumi_aws as aws
+
+            code = pulumi.FileArchive("../app")
+            aws.lambda_.Function("orders", runtime="python3.12", handler="orders.handler", code=code, publish=True,
+                                 snap_start=aws.lambda_.FunctionSnapStartArgs(apply_on="PublishedVersions"))
+            aws.lambda_.Function("users", runtime="python3.12", handler="users.handler", code=code,
+                                 snap_start={"apply_on": "PublishedVersions"})
+            aws.lambda_.Function("jobs", runtime="python3.12", handler="jobs.handler", code=code, publish=True)
+        """,
+        "app/orders.py": PY.format(name="handler"),
+        "app/users.py": PY.format(name="handler"),
+        "app/jobs.py": PY.format(name="handler"),
+    })
+    assert snapstart_by_spec(tmp_path) == {"orders.handler": True, "users.handler": True, "jobs.handler": False}
