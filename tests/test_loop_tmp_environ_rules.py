@@ -194,6 +194,20 @@ def test_request_data_read_back_from_a_fixed_path(tmp_path):
     assert diag.message.startswith("request data is written to the fixed path `/tmp/draft.json` and the warm path")
 
 
+def test_append_through_a_writer_kept_in_a_local(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import csv
+        from pathlib import Path
+
+        LOG = Path("/tmp") / "audit.csv"
+
+        def lambda_handler(event, context):
+            with open(LOG, "a") as fh:
+                writer = csv.writer(fh)
+                writer.writerow([event["user"], event["action"]])
+    '''}, {"LAM501", "LAM502"}) == {("app.py", 8, "LAM502")}
+
+
 def test_download_chosen_by_the_request_with_exists_check(tmp_path):
     assert findings(tmp_path, {"app.py": '''
         import os
