@@ -628,3 +628,57 @@ def test_zappa_yaml_django_and_broken(tmp_path):
     warnings = warnings_of(tmp_path, result)
     assert warnings[0] == "a/zappa_settings.yml:2: Django views behind Zappa are not followed; declare them in [tool.lambda-lint] handlers"
     assert warnings[1].startswith("b/zappa_settings.json:1: invalid JSON")
+
+
+def test_serverless_wsgi_app_factory_blueprints(tmp_path):
+    make_tree(tmp_path, {
+        "serverless.yml": """
+            service: shop
+            custom:
+              wsgi:
+                app: run.app
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              api:
+                handler: wsgi_handler.handler
+        """,
+        "run.py": "from shop import create_app\n\napp = create_app()\n",
+        "shop/__init__.py": """
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+                from .orders import bp as orders_bp
+                from . import users
+                app.register_blueprint(orders_bp)
+                app.register_blueprint(users.bp)
+                return app
+        """,
+        "shop/orders.py": """
+            from flask import Blueprint
+
+            bp = Blueprint("orders", __name__)
+
+
+            @bp.route("/orders")
+            def list_orders():
+                return "[]"
+        """,
+        "shop/users.py": """
+            from flask import Blueprint
+
+            bp = Blueprint("users", __name__)
+
+
+            @bp.get("/users/<id>")
+            def get_user(id):
+                return id
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [
+        ("shop/orders.py", "list_orders", "wsgi", "shop/orders.py", 6, "shop.orders.list_orders", "."),
+        ("shop/users.py", "get_user", "wsgi", "shop/users.py", 6, "shop.users.get_user", "."),
+    ]
+    assert result.warnings == []
