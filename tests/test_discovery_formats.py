@@ -682,3 +682,22 @@ def test_serverless_wsgi_app_factory_blueprints(tmp_path):
         ("shop/users.py", "get_user", "wsgi", "shop/users.py", 6, "shop.users.get_user", "."),
     ]
     assert result.warnings == []
+
+
+def test_serverless_other_platform_handlers_are_not_lambda_handlers(tmp_path):
+    make_tree(tmp_path, {
+        "fn/serverless.yml": """
+            service: spot
+            provider:
+              name: spotinst
+            functions:
+              hello:
+                runtime: python3.6
+                handler: handler.main
+        """,
+        "fn/handler.py": "def main(event, context):\n    return event\n",
+        "other.py": "def main(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert result.handlers == []
+    assert covered(tmp_path, result) == {"fn/handler.py"}

@@ -172,7 +172,8 @@ class Service:
         provider = provider if provider is not None else LineMap()
         provider_name = self.quiet(provider.get("name"))
         if isinstance(provider_name, str) and provider_name.strip().lower() != "aws":
-            return  # knative, azure, google...: not Lambda
+            self.other_platform()  # knative, azure, google...: not Lambda
+            return
         self.provider = provider
         self.provider_runtime = self.quiet(provider.get("runtime"))
         self.provider_environment = self.environment(provider)
@@ -209,6 +210,16 @@ class Service:
         constructs = self.mapping(service, "constructs", "constructs")
         for name, construct in (constructs or {}).items():
             self.construct(str(name), construct, constructs)
+
+    def other_platform(self) -> None:
+        """A service for another platform: its handler modules are not Lambda code, so the naming
+        convention must not take their ``(event, context)`` functions for Lambda handlers."""
+        functions = self.quiet(self.document.get("functions"))
+        for config in (functions.values() if isinstance(functions, LineMap) else ()):
+            handler = self.quiet(config.get("handler")) if isinstance(config, LineMap) else None
+            split = split_handler(handler) if isinstance(handler, str) else None
+            if split is not None:
+                self.collector.cover(c for c in module_candidates(self.folder, split[0]) if inside(c, self.collector.root))
 
     def quiet(self, value):
         try:
