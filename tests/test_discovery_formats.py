@@ -701,3 +701,32 @@ def test_serverless_other_platform_handlers_are_not_lambda_handlers(tmp_path):
     result = discover(str(tmp_path))
     assert result.handlers == []
     assert covered(tmp_path, result) == {"fn/handler.py"}
+
+
+def test_zappa_flask_ask_skill_intents(tmp_path):
+    make_tree(tmp_path, {
+        "zappa_settings.json": json.dumps({"dev": {"app_function": "skill.app", "aws_region": "eu-west-1"}}),
+        "skill.py": """
+            from flask import Flask
+            from flask_ask import Ask, statement
+
+            app = Flask(__name__)
+            ask = Ask(app, "/")
+
+
+            @ask.launch
+            def welcome():
+                return statement("hi")
+
+
+            @ask.intent("BedtimeIntent")
+            def bedtime():
+                return statement("night")
+
+
+            def helper():
+                return 1
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert [(h.function, h.source, h.declared_line) for h in result.handlers] == [("welcome", "zappa", 7), ("bedtime", "zappa", 12)]

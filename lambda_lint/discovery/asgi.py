@@ -32,6 +32,8 @@ MARKERS = (b"Mangum(", b"make_lambda_handler(")
 ADAPTERS = {"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"}
 APPS = {"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask", "quart.Quart"}
 ROUTERS = {"fastapi.APIRouter", "fastapi.routing.APIRouter", "flask.Blueprint"}
+SKILLS = {"flask_ask.Ask", "flask_ask.core.Ask"}
+SKILL_DECORATORS = frozenset({"intent", "launch", "session_ended", "default_intent", "display_element_selected"})
 ROUTE_DECORATORS = frozenset(
     {"get", "post", "put", "delete", "patch", "options", "head", "trace", "api_route", "route", "websocket", "websocket_route"}
 )
@@ -71,13 +73,16 @@ def add_routes(path: str, module: cst.Module, imports: ImportNames, assignments,
                source: str = "asgi") -> int:
     """Record the route functions of ``app_names`` (and of the module's routers); how many."""
     routers = {name for name, call in assignments if imports.refers_to(call.func, ROUTERS)}
+    # Flask-Ask (Alexa skills on a Flask app): its intent handlers are the routes.
+    skills = {name for name, call in assignments if imports.refers_to(call.func, SKILLS)}
     targets = app_names | routers
     positions = Positions(module)
     added = 0
     for function in module_level_functions(module):
         for decorator in function.decorators:
             method = decorator_method(decorator)
-            if method and method[0] in targets and method[1] in ROUTE_DECORATORS:
+            if method and ((method[0] in targets and method[1] in ROUTE_DECORATORS)
+                           or (method[0] in skills and (method[1] in SKILL_DECORATORS or method[1].startswith("on_")))):
                 collector.add_function(path, function.name.value, source, positions.line_of(decorator), [path])
                 added += 1
                 break
