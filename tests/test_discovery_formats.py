@@ -729,4 +729,4 @@ def test_zappa_flask_ask_skill_intents(tmp_path):
         """,
     })
     result = discover(str(tmp_path))
-    assert [(h.function, h.source, h.declared_line) for h in result.handlers] == [("welcome", "zappa", 7), ("bedtime", "zappa", 12)]
+    assert [(h.function, h.source, h.declared_line) for h in result.handlers] == [("welcome", "zappa", 8), ("bedtime", "zappa", 13)]
