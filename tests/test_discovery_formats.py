@@ -626,7 +626,8 @@ def test_zappa_yaml_django_and_broken(tmp_path):
     result = discover(str(tmp_path))
     assert result.handlers == []
     warnings = warnings_of(tmp_path, result)
-    assert warnings[0] == "a/zappa_settings.yml:2: Django views behind Zappa are not followed; declare them in [tool.lambda-lint] handlers"
+    assert warnings[0] == ("a/zappa_settings.yml:2: no Django views were found from 'mysite.settings' (class-based views, "
+                           "routers); declare them in [tool.lambda-lint] handlers")
     assert warnings[1].startswith("b/zappa_settings.json:1: invalid JSON")
 
 
@@ -730,3 +731,96 @@ def test_zappa_flask_ask_skill_intents(tmp_path):
     })
     result = discover(str(tmp_path))
     assert [(h.function, h.source, h.declared_line) for h in result.handlers] == [("welcome", "zappa", 8), ("bedtime", "zappa", 13)]
+
+
+DJANGO_PROJECT = {
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+    "mysite/__init__.py": "",
+    "mysite/settings/__init__.py": "from .base import *\n",
+    "mysite/settings/base.py": "SECRET_KEY = 'x'\nROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['polls']\n",
+    "mysite/wsgi.py": """
+        import os
+        from django.core.wsgi import get_wsgi_application
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+        application = get_wsgi_application()
+    """,
+    "mysite/urls.py": """
+        from django.contrib import admin
+        from django.urls import include, path
+
+        from . import views
+
+        urlpatterns = [
+            path("admin/", admin.site.urls),
+            path("", views.home, name="home"),
+            path("polls/", include("polls.urls")),
+        ]
+    """,
+    "mysite/views.py": "def home(request):\n    return None\n",
+    "polls/__init__.py": "",
+    "polls/urls.py": """
+        from django.urls import path, re_path
+
+        from .views import detail, ResultsView
+        from . import views
+
+        urlpatterns = [
+            path("", views.index, name="index"),
+            re_path(r"^(?P<pk>[0-9]+)/$", detail),
+            path("<int:pk>/results/", ResultsView.as_view()),
+        ]
+    """,
+    "polls/views.py": """
+        from django.views import generic
+
+
+        def index(request):
+            return None
+
+
+        def detail(request, pk):
+            return None
+
+
+        class ResultsView(generic.DetailView):
+            template_name = "polls/results.html"
+
+            def get_context_data(self, **kwargs):
+                return super().get_context_data(**kwargs)
+
+            def _helper(self):
+                return None
+    """,
+}
+
+
+def test_zappa_django_views(tmp_path):
+    make_tree(tmp_path, dict(DJANGO_PROJECT, **{
+        "zappa_settings.json": json.dumps({"production": {"django_settings": "mysite.settings", "s3_bucket": "b"}}),
+    }))
+    result = discover(str(tmp_path))
+    assert sorted((h.module_file.replace(str(tmp_path) + "/", ""), h.function, h.source) for h in result.handlers) == [
+        ("mysite/views.py", "home", "zappa"),
+        ("polls/views.py", "ResultsView.get_context_data", "zappa"),
+        ("polls/views.py", "detail", "zappa"),
+        ("polls/views.py", "index", "zappa"),
+    ]
+    assert result.warnings == []
+
+
+def test_serverless_wsgi_django_views(tmp_path):
+    make_tree(tmp_path, dict(DJANGO_PROJECT, **{
+        "serverless.yml": """
+            custom:
+              wsgi:
+                app: mysite.wsgi.application
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              web:
+                handler: wsgi_handler.handler
+        """,
+    }))
+    result = discover(str(tmp_path))
+    assert sorted((h.function, h.source) for h in result.handlers) == [
+        ("ResultsView.get_context_data", "wsgi"), ("detail", "wsgi"), ("home", "wsgi"), ("index", "wsgi")]

@@ -147,7 +147,7 @@ class _Registrations(cst.CSTVisitor):
                 self.names.append(f"{value.value.value}.{value.attr.value}")
 
 
-def _imported_from(module_file: str, module: cst.Module, name: str, collector: Collector):
+def imported_from(module_file: str, module: cst.Module, name: str, collector: Collector):
     """(module file, name there) of a project module that ``name`` is imported from, relative imports too."""
     first, _, attribute = name.partition(".")
     finder = _ImportFroms()
@@ -213,7 +213,7 @@ def blueprints_of(module_file: str, node: cst.CSTNode, collector: Collector, sou
         module = None if isinstance(data, ParseFailure) else parse_python(data)
     found = 0
     for name in dict.fromkeys(registrations.names):
-        target = _imported_from(module_file, module, name, collector) if module is not None else None
+        target = imported_from(module_file, module, name, collector) if module is not None else None
         if target is not None:
             found += _routes_in(target[0], {target[1]}, collector, source)
     return found
@@ -224,7 +224,7 @@ def factory_blueprints(module_file: str, module: cst.Module, factory: str, colle
     function = next((f for f in module_level_functions(module) if f.name.value == factory), None)
     if function is not None:
         return blueprints_of(module_file, function, collector, source)
-    target = _imported_from(module_file, module, factory, collector)
+    target = imported_from(module_file, module, factory, collector)
     if target is None:
         return 0
     data = read_bytes(target[0])

@@ -31,7 +31,7 @@ import os
 import re
 from typing import Dict, List, Optional
 
-from . import docker, layers
+from . import django, docker, layers
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler, yaml_candidates
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
@@ -352,7 +352,10 @@ class Service:
             return
         from . import asgi
 
-        if not asgi.routes_of_app(module_file, split[1], self.collector, "wsgi"):
+        if asgi.routes_of_app(module_file, split[1], self.collector, "wsgi"):
+            return
+        settings = django.settings_of_wsgi(self.folder, ".".join(split[0]), self.collector.root)
+        if settings is None or not django.views(self.folder, settings, self.collector, "wsgi"):
             self.collector.warn(where, line, f"no routes of '{app}' were found (an app factory, Django or routes registered "
                                 "elsewhere); declare its entry points in [tool.lambda-lint] handlers")
 

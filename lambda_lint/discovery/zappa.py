@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from typing import List, Set
 
+from . import django
 from .common import Collector, inside, module_candidates, split_handler
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
@@ -52,10 +53,13 @@ def read_settings(path: str, document: LineMap, collector: Collector) -> None:
         if not isinstance(stage, LineMap):
             collector.warn(path, document.line_of(stage_name), f"stage {stage_name} should be a mapping, found {type_name(stage)}; ignored")
             continue
-        if "django_settings" in stage and "app_function" not in stage and "django" not in apps_read:
-            apps_read.add("django")
-            collector.warn(path, stage.line_of("django_settings"), "Django views behind Zappa are not followed; "
-                           "declare them in [tool.lambda-lint] handlers")
+        settings = stage.get("django_settings")
+        if isinstance(settings, str) and "app_function" not in stage and settings not in apps_read:
+            apps_read.add(settings)
+            collector.cover([folder])  # Zappa deploys the project folder; its own handler is the entry point
+            if not django.views(folder, settings, collector, "zappa"):
+                collector.warn(path, stage.line_of("django_settings"), f"no Django views were found from '{settings}' "
+                               "(class-based views, routers); declare them in [tool.lambda-lint] handlers")
         for key, value, line in settings_of(document, stage):
             if key == "app_function" and isinstance(value, str) and value not in apps_read:
                 apps_read.add(value)
