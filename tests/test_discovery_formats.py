@@ -824,3 +824,41 @@ def test_serverless_wsgi_django_views(tmp_path):
     result = discover(str(tmp_path))
     assert sorted((h.function, h.source) for h in result.handlers) == [
         ("ResultsView.get_context_data", "wsgi"), ("detail", "wsgi"), ("home", "wsgi"), ("index", "wsgi")]
+
+
+def test_zappa_trailing_comma_and_factory_helper(tmp_path):
+    make_tree(tmp_path, {
+        "zappa_settings.json": '{\n  "dev": {\n    "app_function": "run.app",\n    "s3_bucket": "b",\n  }\n}\n',
+        "run.py": "from project import create_app\n\napp = create_app()\n",
+        "project/__init__.py": """
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+                register_blueprints(app)
+                return app
+
+
+            def register_blueprints(app):
+                from project.main.views import main_blueprint
+
+                app.register_blueprint(main_blueprint, url_prefix="/main")
+        """,
+        "project/main/__init__.py": "",
+        "project/main/views.py": """
+            from flask import Blueprint
+
+            main_blueprint = Blueprint("main", __name__)
+
+
+            @main_blueprint.route("/")
+            def index():
+                return "ok"
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert [(h.function, h.source) for h in result.handlers] == [("index", "zappa")]
+    assert warnings_of(tmp_path, result) == [
+        "zappa_settings.json:5: invalid JSON: Expecting property name enclosed in double quotes; read leniently",
+    ]

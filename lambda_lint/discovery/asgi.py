@@ -136,9 +136,12 @@ class _Registrations(cst.CSTVisitor):
     def __init__(self):
         super().__init__()
         self.names: List[str] = []
+        self.called: List[str] = []
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Name):
+            self.called.append(func.value)
         if isinstance(func, cst.Attribute) and func.attr.value == "register_blueprint" and node.args:
             value = node.args[0].value
             if isinstance(value, cst.Name):
@@ -204,13 +207,22 @@ def _routes_in(path: str, names: Set[str], collector: Collector, source: str) ->
 
 
 def blueprints_of(module_file: str, node: cst.CSTNode, collector: Collector, source: str) -> int:
-    """Routes of the blueprints that ``node`` (a module or an app factory) registers, read in their modules."""
+    """Routes of the blueprints that ``node`` (a module or an app factory) registers, read in their modules.
+
+    A factory's registrations may sit in a helper of the same module (``register_blueprints(app)``):
+    the module-level functions the factory calls are read too, one call deep.
+    """
     registrations = _Registrations()
     node.visit(registrations)
     module = node if isinstance(node, cst.Module) else None
     if module is None:
         data = read_bytes(module_file)
         module = None if isinstance(data, ParseFailure) else parse_python(data)
+        if module is not None:
+            helpers = {f.name.value: f for f in module_level_functions(module)}
+            for name in dict.fromkeys(registrations.called):
+                if name in helpers and helpers[name] is not node:
+                    helpers[name].visit(registrations)
     found = 0
     for name in dict.fromkeys(registrations.names):
         target = imported_from(module_file, module, name, collector) if module is not None else None

@@ -19,7 +19,7 @@ from typing import List, Set
 
 from . import django
 from .common import Collector, inside, module_candidates, split_handler
-from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
+from .yaml_lines import LineList, LineMap, LoadError, load_documents, load_yaml_documents, type_name
 
 MARKERS = (b"app_function", b"function", b"lambda_handler", b"django_settings")
 
@@ -35,8 +35,15 @@ def scan(paths: List[str], collector: Collector, read) -> None:
         try:
             documents = load_documents(path, text)
         except LoadError as exc:
-            collector.warn(path, exc.line, exc.message)
-            continue
+            # Hand-edited settings often have a trailing comma; YAML reads that, so the entry
+            # points are still found, with the warning that the file is not valid JSON.
+            try:
+                documents = load_yaml_documents(text.replace("\t", " ")) if path.lower().endswith(".json") else None
+            except LoadError:
+                documents = None
+            collector.warn(path, exc.line, exc.message + ("; read leniently" if documents else ""))
+            if not documents:
+                continue
         document = documents[0] if documents else None
         if not isinstance(document, LineMap):
             if document is not None:
