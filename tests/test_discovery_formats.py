@@ -862,3 +862,37 @@ def test_zappa_trailing_comma_and_factory_helper(tmp_path):
     assert warnings_of(tmp_path, result) == [
         "zappa_settings.json:5: invalid JSON: Expecting property name enclosed in double quotes; read leniently",
     ]
+
+
+def test_cdk_asset_from_another_module_resolves_a_unique_handler_module(tmp_path):
+    make_tree(tmp_path, {
+        "cdk.json": "{}",
+        "cdk/constants.py": "BUILD_FOLDER = '.build/lambdas/'\nCREATE = 'CreateOrder'\n",
+        "cdk/stack.py": """
+            from aws_cdk import aws_lambda as _lambda
+
+            from cdk import constants
+
+
+            _lambda.Function(
+                self,
+                constants.CREATE,
+                runtime=_lambda.Runtime.PYTHON_3_12,
+                code=_lambda.Code.from_asset(constants.BUILD_FOLDER),
+                handler="service.handlers.create_order.lambda_handler",
+            )
+            _lambda.Function(self, constants.CREATE, code=_lambda.Code.from_asset(constants.BUILD_FOLDER), handler="index.handler")
+        """,
+        "service/handlers/create_order.py": "def lambda_handler(event, context):\n    return event\n",
+        "service/handlers/other.py": "def lambda_handler(event, context):\n    return event\n",
+        "index.py": "def handler(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [
+        ("service/handlers/create_order.py", "lambda_handler", "cdk", "cdk/stack.py", 11,
+         "service.handlers.create_order.lambda_handler", "."),
+    ]
+    assert covered(tmp_path, result) == {"service/handlers/create_order.py"}
+    assert warnings_of(tmp_path, result) == [
+        "cdk/stack.py:13: asset path of the Function with handler 'index.handler' cannot be evaluated; not analysed",
+    ]
