@@ -896,3 +896,29 @@ def test_cdk_asset_from_another_module_resolves_a_unique_handler_module(tmp_path
     assert warnings_of(tmp_path, result) == [
         "cdk/stack.py:13: asset path of the Function with handler 'index.handler' cannot be evaluated; not analysed",
     ]
+
+
+def test_serverless_prebuilt_artifact_is_not_lam002(tmp_path):
+    make_tree(tmp_path, {
+        "serverless.yml": """
+            provider: {name: aws, runtime: python3.12}
+            package:
+              individually: true
+            functions:
+              random:
+                handler: handler.lambda_handler
+                package:
+                  artifact: ./deploy/random.zip
+              built:
+                handler: handler.lambda_handler
+                package:
+                  artifact: dist/built.zip
+        """,
+        "dist/built/handler.py": "def lambda_handler(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [("dist/built/handler.py", "lambda_handler", "serverless", "serverless.yml", 10, "handler.lambda_handler", "dist/built")]
+    assert warnings_of(tmp_path, result) == [
+        "serverless.yml:6: package artifact of function random './deploy/random.zip' is a zip archive whose source folder "
+        "cannot be found; not analysed",
+    ]

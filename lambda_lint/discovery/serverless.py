@@ -284,6 +284,12 @@ class Service:
             self.wsgi(name, where, handler_line)
             return  # the plugin writes this module at package time; the app is the code
         code_root = self.folder
+        artifact = self.artifact(config)
+        if artifact is not None:
+            # A package built elsewhere (a script, CI): its source is the folder of the same name, if any.
+            code_root = self.collector.local_folder(self.folder, artifact, f"package artifact of function {name}", where, handler_line)
+            if code_root is None:
+                return
         module = self.quiet(config.get("module"))
         if isinstance(module, str):
             code_root = self.collector.local_folder(self.folder, module, f"module of function {name}", where, config.line_of("module"))
@@ -291,6 +297,15 @@ class Service:
                 return
         layered = self.provider_layers or bool(config.get("layers"))
         self.collector.add_spec(handler, "serverless", where, handler_line, code_root, environment=environment, layered=layered)
+
+    def artifact(self, config: LineMap) -> Optional[str]:
+        """``package.artifact`` of the function, else of the service."""
+        for owner in (config, self.document):
+            package = self.quiet(owner.get("package"))
+            artifact = self.quiet(package.get("artifact")) if isinstance(package, LineMap) else None
+            if isinstance(artifact, str) and artifact.strip():
+                return artifact.strip()
+        return None
 
     def image_function(self, name: str, config: LineMap, where: str, environment: Dict[str, EnvValue]) -> None:
         image = self.quiet(config.get("image"))
