@@ -197,6 +197,25 @@ def flatten_target(target: cst.CSTNode) -> list:
     return [target]
 
 
+def local_names(fn: Function) -> set:
+    """Names local to ``fn`` (assigned in it and not declared ``global``)."""
+    names = set(fn.params)
+    for site in fn.stores:
+        for target in store_targets(site.node):
+            if isinstance(target, cst.Name):
+                names.add(target.value)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
+    for site in fn.loops:
+        names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
+    for site in fn.withs:
+        for item in site.node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                names.add(item.asname.name.value)
+    names.update(fn.nested)
+    return names - fn.global_names
+
+
 def param_names(params: cst.Parameters) -> list:
     names = [p.name.value for p in params.posonly_params]
     names += [p.name.value for p in params.params]

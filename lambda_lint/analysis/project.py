@@ -8,6 +8,7 @@ from typing import Dict, Iterable, List, Optional, Set, Union
 
 import libcst as cst
 
+from .init_code import is_hook_registration
 from .model import ClassInfo, Function, ImportedName, ModuleModel, build_model
 from .names import dotted
 from .handlers import Handler, MissingHandler
@@ -327,6 +328,8 @@ class Project:
                     self._add_target(found, self.method(cls, call.func.attr.value))
                 if call.func.attr.value == "resolve":
                     found.extend(self.routes_of(fn, receiver))
+            if is_hook_registration(fn.module, call):
+                continue  # a SnapStart runtime hook runs around the snapshot, never per invocation
             # Functions handed over to run later: Thread(target=f), submit(f), map(f, ...)
             for arg in call.args:
                 if isinstance(arg.value, (cst.Name, cst.Attribute)):
@@ -376,7 +379,8 @@ class Project:
         self.warm = warm
 
     # -- handlers ----------------------------------------------------------------
-    def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None) -> bool:
+    def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None,
+                    snapstart: bool = False) -> bool:
         """Register a handler; returns False when the file or function does not exist.
 
         A file that cannot be parsed counts as existing (LAM001 reports it). The
@@ -398,14 +402,15 @@ class Project:
             elif function in model.bindings:
                 anchor = model.binding(function).anchor
                 line = model.line_of(anchor) if anchor is not None else 1
-                self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, None))
+                self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, None, snapstart))
                 return True
         if fn is None:
             return False
-        self.handlers.append(Handler(path, fn.name if fn.cls is None else function, self.def_line(fn.module, fn), source, declared_in, declared_line, fn))
+        self.handlers.append(Handler(path, fn.name if fn.cls is None else function, self.def_line(fn.module, fn), source,
+                                     declared_in, declared_line, fn, snapstart))
         return True
 
-    def find_conventional_handlers(self, paths: Iterable[str]) -> None:
+    def find_conventional_handlers(self, paths: Iterable[str], snapstart: bool = False) -> None:
         known = {(h.path, h.function) for h in self.handlers}
         for path in paths:
             if not self.is_candidate(path):
@@ -415,7 +420,8 @@ class Project:
                 continue
             for name, fn in model.functions.items():
                 if is_conventional_handler(fn) and (path, name) not in known:
-                    self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn))
+                    self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn,
+                                                 snapstart=snapstart))
 
     def def_line(self, model: ModuleModel, fn: Function) -> int:
         """The line of a module-level ``def``, read from the text (no position metadata needed)."""

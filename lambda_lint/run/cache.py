@@ -26,7 +26,7 @@ from typing import Optional
 from .units import Unit, UnitOutcome
 
 CACHE_DIR = ".lambda_lint_cache"
-SCHEMA = 2
+SCHEMA = 3  # 3: handler records carry "snapstart"
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by lambda-lint.\n"
@@ -48,6 +48,7 @@ class Cache:
         for path in unit.roots:
             parts.append(f"{path}\0{plan.digest(path)}\0{path in unit.candidates}")
         parts.extend(repr(d) for d in unit.declared)
+        parts.extend(f"hooks\0{path}" for path in unit.hook_files)
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry(self, key: str) -> str:
