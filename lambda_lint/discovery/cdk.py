@@ -164,7 +164,8 @@ class StackReader:
                 # but the handler string names one module of the project: that file is the function.
                 base, module_file = located
                 self.collector.add_spec(spec, "cdk", self.path, line, base, covered=[module_file],
-                                        environment=self.environment_of(call), layered=keyword_arg(call, "layers") is not None)
+                                        environment=self.environment_of(call), layered=keyword_arg(call, "layers") is not None,
+                                        snapstart=self.snapstart(call))
                 return
             self.collector.warn(self.path, line, f"asset path of {self.named(call, 'Function')} cannot be evaluated; not analysed")
             return
