@@ -596,13 +596,38 @@ def _parse_text(data: bytes, text: str, found: Scan) -> cst.Module:
             # string), each chunk is checked to render back to exactly its text.
             return parse_in_chunks(text, _chunks(text, found.boundaries), _encoding_of(data), found.first_indent)
         module = cst.parse_module(data)
-        differs = _first_difference(module.code, text)
-        if differs is not None:
-            raise _ChunkMismatch(differs)
+        if _MAY_MISREAD.search(text):
+            differs = _first_difference(module.code, text)
+            if differs is not None:
+                raise _ChunkMismatch(differs)
         return module
     finally:
         if collect:
+            # The tree is large and acyclic, and lives until its unit is done: keep the
+            # collector from traversing it again at every full collection.
+            gc.freeze()
+            FROZEN[:] = [True]  # run.parallel.thaw() unfreezes once the units are done
             gc.enable()
+
+
+# Where libcst's tree may not render back to the text (docs/robustness.md, "libcst
+# round trip"): a line holding only a backslash (everything after it is read one
+# line off); whitespace before the colon of ``except X :`` (dropped: the rest of
+# the line moves left), looked for as any line ending in " :" and any ``except``
+# line with " :"; and, to be safe, the layouts the tokenizers disagree most on (a
+# lone "\r", a form feed). Files without any of these are parsed whole without the
+# render-back check, which costs a third of the parse. The standard library,
+# site-packages (30,000 files) and 7,000 fuzzed files hold no other misread file.
+_MAY_MISREAD = re.compile(
+    r"^[ \t\f]*\\(?:\r\n|\r|\n|\Z)"
+    r"|[ \t\f]:[ \t\f]*(?:#[^\r\n]*)?$"
+    r"|^[ \t\f]*except\b[^\r\n]*[ \t\f]:"
+    r"|\r(?!\n)|\f",
+    re.M,
+)
+
+
+FROZEN: list = []
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -12,6 +12,7 @@ workers start in milliseconds; elsewhere it spawns. If the pool cannot be used
 """
 from __future__ import annotations
 
+import gc
 import sys
 from typing import List, Optional
 
@@ -20,6 +21,22 @@ BATCHES_PER_WORKER = 3
 
 
 def run_units(setup: dict, units: List[dict], jobs: int) -> List[dict]:
+    try:
+        return _run_units(setup, units, jobs)
+    finally:
+        thaw()
+
+
+def thaw() -> None:
+    """Give the collector back what ``sources.parse`` hid from it (``gc.freeze`` after each
+    parse: the trees are large, acyclic and live until their unit is done)."""
+    sources = sys.modules.get("lambda_lint.analysis.sources")
+    if sources is not None and getattr(sources, "FROZEN", None):
+        sources.FROZEN.clear()
+        gc.unfreeze()
+
+
+def _run_units(setup: dict, units: List[dict], jobs: int) -> List[dict]:
     from .engine import analyse_unit
 
     if jobs <= 1 or len(units) < 2:
