@@ -35,6 +35,10 @@ class Options:
     # Texts to analyse instead of what is on disk, by path (an editor's unsaved buffers,
     # the fixer's rounds). Files not named here are read from disk.
     contents: Optional[Dict[str, bytes]] = None
+    # What the output needs of each finding's fix: "full" (the edits: --fix, --diff,
+    # json, sarif, an editor), "test" (whether there is one and how safe: the text
+    # formats' "[*]" and counts; no rendering or re-parsing), "none" (flake8).
+    fixes: str = "full"
 
 
 def check(paths: List[str], config=None, options: Optional[Options] = None) -> CheckResult:

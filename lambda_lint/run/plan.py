@@ -258,7 +258,8 @@ class Plan:
         """What every unit needs, as plain data (sent once to each worker process)."""
         return Setup(root=self.root, config=self.config, config_src=self.config_src,
                      code_roots=list(self.code_roots), covered=self.covered, checked=self.checked,
-                     enabled=self.enabled, contents=self.contents)
+                     enabled=self.enabled, contents=self.contents,
+                     fixes=getattr(self.options, "fixes", "full"))
 
     def jobs_for(self, units: list) -> int:
         jobs = self.options.jobs
@@ -280,6 +281,7 @@ class Plan:
             f"lambda-lint {__version__}",
             _dependency_versions(),
             repr(sorted(self.enabled)),
+            f"fixes {getattr(self.options, 'fixes', 'full')}",
             repr(sorted(fields.items())),
             self.root,
             repr(self.code_roots),
