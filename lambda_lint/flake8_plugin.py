@@ -65,12 +65,10 @@ the monorepo.
 Where there *is* Lambda code, the project is analysed once per flake8 run,
 not once per worker (:func:`_shared_analysis`). With ``--jobs N`` flake8 runs
 the plugin in N daemonic pool workers; the first worker that needs the findings
-takes a lock in ``.lambda_lint_cache/flake8/`` and has a separate process
-compute them (that process may use lambda-lint's own process pool, which a
-daemonic worker may not start) into a file named after the flake8 run (the
-main process's pid and start time, from ``/proc``); the other workers wait on
-the lock and read that file. In a single flake8 process the analysis runs in
-the process, with the pool. Without ``/proc`` or with the cache turned off,
+takes a lock in ``.lambda_lint_cache/flake8/``, computes them and writes them
+to a file named after the flake8 run (the main process's pid and start time,
+from ``/proc``); the other workers wait on the lock and read that file. A
+single flake8 process (``-j 1``) analyses with lambda-lint's process pool. Without ``/proc`` or with the cache turned off,
 each worker analyses on its own as before. The engine's unit cache
 (``.lambda_lint_cache/``, the same one the CLI uses; ``--lambda-lint-no-cache``
 or ``lambda-lint-no-cache = true`` in flake8's configuration turns both off)
@@ -219,12 +217,11 @@ def analysis_for(path: str) -> _Analysis:
 
 # -- one analysis per flake8 run -----------------------------------------------------------
 # flake8 --jobs N runs the plugin in N worker processes of one pool. The first worker
-# that needs the project's findings computes them (in a separate process, which may use
-# a process pool of its own: pool workers are daemonic and may not) and leaves them in
-# .lambda_lint_cache/flake8/, keyed by the flake8 run; the other workers wait on a lock
-# and read them. A run is the flake8 main process, named by its pid and start time
-# (from /proc, so a later run that reuses the pid is another run); without /proc, or
-# with the cache turned off, every worker analyses on its own as before.
+# that needs the project's findings computes them and leaves them in
+# .lambda_lint_cache/flake8/, in a file named after the flake8 run; the other workers
+# wait on a lock and read them. A run is the flake8 main process, named by its pid and
+# start time (from /proc, so that a later run reusing the pid is another run); without
+# /proc, or with the cache turned off, every worker analyses on its own as before.
 SHARED_FOLDER = os.path.join(".lambda_lint_cache", "flake8")
 SHARED_MAX_AGE = 24 * 3600  # entries of older runs are removed
 
@@ -264,59 +261,31 @@ def _shared_analysis(path: str, root: str, config, use_cache: bool) -> _Analysis
         os.makedirs(folder, exist_ok=True)
         lock = open(os.path.join(folder, name + ".lock"), "a+b")
     except (ImportError, OSError):
-        return _analyse(root, config, use_cache, jobs=1)
+        return _analyse(root, config, use_cache)
     try:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         shared = _load_shared(target)
         if shared is not None:
             return shared
-        if _analyse_elsewhere(path, target):
-            shared = _load_shared(target)
-            if shared is not None:
-                return shared
-        analysis = _analyse(root, config, use_cache, jobs=1)
+        analysis = _analyse(root, config, use_cache)
         _store_shared(target, analysis)
         _prune_shared(folder)
         return analysis
     except OSError:
-        return _analyse(root, config, use_cache, jobs=1)
+        return _analyse(root, config, use_cache)
     finally:
         lock.close()  # releases the lock
 
 
 def _jobs_here() -> int:
-    """Processes the analysis may use here: a pool, unless this process is daemonic."""
+    """Processes the analysis may use here: a pool, unless this process is daemonic
+    (flake8's pool workers are, and may not start processes of their own)."""
     try:
         import multiprocessing
 
         return 1 if multiprocessing.current_process().daemon else 0
     except (ImportError, AttributeError):
         return 1
-
-
-def _analyse_elsewhere(path: str, target: str) -> bool:
-    """Compute the analysis of ``path``'s project in a new process (which may use a pool)
-    and write it to ``target``; False when that process could not do it."""
-    import subprocess
-
-    try:
-        done = subprocess.run([sys.executable, "-I", "-c", _SERVE, path, target, os.getcwd()],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    except OSError:
-        return False
-    return done.returncode == 0 and os.path.isfile(target)
-
-
-# The analysing process: the analysed folder is not on sys.path (-I), the package is.
-_SERVE = f"""
-import sys
-sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.abspath(__file__)))!r})
-import os
-os.chdir(sys.argv[3])
-from lambda_lint import flake8_plugin as p
-root, config = p._project_of(os.path.abspath(sys.argv[1]))
-p._store_shared(sys.argv[2], p._analyse(root, config, True, jobs=0))
-"""
 
 
 def _store_shared(target: str, analysis: _Analysis) -> None:

@@ -44,6 +44,8 @@ from typing import Callable, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from .gcpause import after_parse
+
 # The largest depth of syntax tree (as estimated by :func:`scan`, in tree levels)
 # that is parsed. libcst's visitors use about three Python frames per level and
 # Python's default recursion limit is 1000; what is left is for the caller's own
@@ -603,11 +605,8 @@ def _parse_text(data: bytes, text: str, found: Scan) -> cst.Module:
         return module
     finally:
         if collect:
-            # The tree is large and acyclic, and lives until its unit is done: keep the
-            # collector from traversing it again at every full collection.
-            gc.freeze()
-            FROZEN[:] = [True]  # run.parallel.thaw() unfreezes once the units are done
             gc.enable()
+            after_parse()  # the tree is out of the collector's sight until the check ends
 
 
 # Where libcst's tree may not render back to the text (docs/robustness.md, "libcst
@@ -625,9 +624,6 @@ _MAY_MISREAD = re.compile(
     r"|\r(?!\n)|\f",
     re.M,
 )
-
-
-FROZEN: list = []
 
 
 def _common_prefix(a: str, b: str) -> int:

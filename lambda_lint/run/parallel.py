@@ -12,7 +12,6 @@ workers start in milliseconds; elsewhere it spawns. If the pool cannot be used
 """
 from __future__ import annotations
 
-import gc
 import sys
 from typing import List, Optional
 
@@ -23,22 +22,6 @@ BATCHES_PER_WORKER = 3
 
 
 def run_units(setup: Setup, units: List[Unit], jobs: int) -> List[UnitOutcome]:
-    try:
-        return _run_units(setup, units, jobs)
-    finally:
-        thaw()
-
-
-def thaw() -> None:
-    """Give the collector back what ``sources.parse`` hid from it (``gc.freeze`` after each
-    parse: the trees are large, acyclic and live until their unit is done)."""
-    sources = sys.modules.get("lambda_lint.analysis.sources")
-    if sources is not None and getattr(sources, "FROZEN", None):
-        sources.FROZEN.clear()
-        gc.unfreeze()
-
-
-def _run_units(setup: Setup, units: List[Unit], jobs: int) -> List[UnitOutcome]:
     if jobs <= 1 or len(units) < 2:
         return [analyse_unit(setup, unit, keep_objects=True) for unit in units]
     results: List[Optional[UnitOutcome]] = [None] * len(units)

@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional
 
 from ..analysis.handlers import DeclaredHandler, MissingHandler
 from .files import Excluder, collect_files, content_hash, read_file
-from .import_scan import import_targets, module_file
+from .import_scan import import_targets, inside, module_file
 from .units import Setup, Unit
 
 # The same test as project.HANDLER_TEXT and sources.MAX_FILE_BYTES (checked by
@@ -63,6 +63,7 @@ class Plan:
         self.options = options
         self.root = os.path.abspath(project_root(paths, config))
         patterns = list(getattr(config, "exclude", None) or []) + list(getattr(config, "extend_exclude", None) or [])
+        self._patterns = patterns
         self.excluded = Excluder(self.root, patterns)
         self.files, result.errors = collect_files(paths, self.excluded, options.force_exclude)
         self.checked = set(self.files)
@@ -122,12 +123,15 @@ class Plan:
             else:
                 self.declared.append(DeclaredHandler(index, "config", path, function, "config", declared_in, line, spec))
             index += 1
+        from .discovery_cache import discover_cached
+
         try:
-            from ..discovery import discover
+            # Replayed from the cache when nothing under the root changed (no YAML, HCL or
+            # libcst parse, no import of them).
+            found = discover_cached(self.root, self.excluded, repr(self._patterns),
+                                    use_cache=self.options.use_cache and not self.contents)
         except ImportError:
             return
-        try:
-            found = discover(self.root, self.excluded)
         except Exception as exc:
             result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
             return
@@ -220,7 +224,9 @@ class Plan:
 
     def _resolve_imports(self, importer: str, names: list) -> list:
         folder = os.path.dirname(importer)
-        bases = list(self.src_roots) + list(self.code_roots)
+        # As the Project resolves (project._compute_search_roots): a template's code root
+        # only for the files inside it.
+        bases = list(self.src_roots) + [r for r in self.code_roots if inside(importer, r)]
         current = folder
         while True:
             bases.append(current)

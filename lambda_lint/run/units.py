@@ -158,7 +158,10 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
     for model, rule, report, ctx in survivors:
         if report.fix is None and fixes_for is not None:
             try:
-                report.fix = fixes_for(rule.code, ctx, report, test_only=test_only)
+                if test_only:
+                    report.fix = fixes_for(rule.code, ctx, report, test_only=True)
+                else:
+                    report.fix = fixes_for(rule.code, ctx, report)
             except Exception as exc:  # a bug of ours: the finding stays, without a fix
                 outcome.internal_errors.append(
                     f"{display_path(model.path)}: internal error in {rule.code} ({rule.name}): "
