@@ -106,15 +106,10 @@ def install() -> None:
     if engine is not None and hasattr(engine, "Plan"):
         wrap(engine.Plan, "__init__", "planning: files and declared handlers")
         wrap(engine.Plan, "units", "planning: units (import scan and resolution)")
-    for name in ("lambda_lint.run.plan", "lambda_lint.run.units"):
-        mod = module(name)
-        if mod is not None:
-            for attr in dir(mod):
-                obj = getattr(mod, attr)
-                if isinstance(obj, type) and obj.__module__ == name:
-                    for method in ("__init__", "units", "build"):
-                        if method in vars(obj):
-                            wrap(obj, method, f"planning: {attr}.{method}")
+    plan = module("lambda_lint.run.plan")
+    if plan is not None and hasattr(plan, "Plan"):
+        wrap(plan.Plan, "__init__", "planning: files and declared handlers")
+        wrap(plan.Plan, "units", "planning: units (import scan and resolution)")
     model = module("lambda_lint.analysis.model")
     wrap(model, "build_model", "model pass")
     project = module("lambda_lint.analysis.project")

@@ -322,10 +322,22 @@ def _module_level_handler(data: bytes) -> bool:
 
 
 def _dependency_versions() -> str:
+    """Python's version and the installed libcst, without importing libcst or
+    importlib.metadata (50 ms, a fifth of a cached run): libcst's version file,
+    named by its path, size and modification time, stands for its version."""
+    libcst = "?"
     try:
-        from importlib.metadata import version
+        import importlib.util
 
-        libcst = version("libcst")
-    except Exception:  # noqa: BLE001 - not installed as a distribution: the path stands in
-        libcst = "?"
-    return f"python {sys.version_info[0]}.{sys.version_info[1]} libcst {libcst}"
+        spec = importlib.util.find_spec("libcst")
+        if spec is not None and spec.submodule_search_locations:
+            for folder in spec.submodule_search_locations:
+                marker = os.path.join(folder, "_version.py")
+                if not os.path.isfile(marker):
+                    marker = os.path.join(folder, "__init__.py")
+                info = os.stat(marker)
+                libcst = f"{marker}:{info.st_size}:{info.st_mtime_ns}"
+                break
+    except (ImportError, ValueError, OSError):
+        pass
+    return f"python {sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]} libcst {libcst}"
