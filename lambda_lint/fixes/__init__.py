@@ -23,12 +23,15 @@ FIXERS = {
     "LAM107": "lam107",
     "LAM201": "lam201",
     "LAM202": "lam202",
+    "LAM204": "lam204",
     "LAM301": "lam301",
     "LAM302": "lam301",
     "LAM303": "lam303",
     "LAM304": "lam301",
     "LAM402": "lam402",
     "LAM501": "lam501",
+    "LAM601": "lam601",
+    "LAM603": "lam603",
 }
 
 # Tests set this (or LAMBDA_LINT_FIX_ERRORS=raise) to see a fixer's exceptions;

@@ -26,8 +26,12 @@ from .units import Setup, Unit
 
 # The same test as project.HANDLER_TEXT and sources.MAX_FILE_BYTES (checked by
 # tests/test_parallel.py), repeated here so that planning needs no libcst.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
-MODULE_LEVEL_HANDLER_TEXT = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
+MODULE_LEVEL_HANDLER_TEXT = re.compile(
+    rb"^(?:async[ \t]+)?def[ \t]+(?:(?:lambda_handler|handler)[ \t]*\(|\w+[ \t]*\(\s*event\b[^)]*?\bcontext\b)", re.M)
+
+# A module that can register a SnapStart runtime hook names the library.
+HOOK_TEXT = b"snapshot_restore_py"
 
 # Below this much source (bytes of the files the units may parse) a process
 # pool costs more than it saves.
@@ -78,6 +82,8 @@ class Plan:
         self.declared: List[DeclaredHandler] = []
         self.missing: List[MissingHandler] = []  # declared files that do not exist
         self.code_roots: list = []
+        self.import_roots: list = []  # layers and src layouts (discovery), searched last
+        self.discovery = None  # the Discovery, for `handlers --explain` and the warnings' wording
         self.covered: set = set()  # files covered by infrastructure (no conventional handlers)
         self._declare(result)
 
@@ -98,8 +104,9 @@ class Plan:
         """Whether the file may define a conventional handler (and is parsed to find out).
 
         The text test is the Project's; a file whose matches are all indented is
-        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``
-        is defined at module level (also inside a module-level ``if``/``try``),
+        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``,
+        or a function taking ``(event, context, ...)``, is defined at module level
+        (also inside a module-level ``if``/``try``),
         or if ``ast`` cannot parse it (libcst then decides, and reports LAM001).
         So a method or a nested function called ``handler`` costs no libcst parse.
         """
@@ -135,6 +142,8 @@ class Plan:
         except Exception as exc:
             result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
             return
+        self.discovery = found
+        self.import_roots = list(found.import_roots)
         result.warnings.extend(found.warnings)
         for declared in found.handlers:
             if declared.code_root and declared.code_root not in self.src_roots + self.code_roots:
@@ -146,7 +155,8 @@ class Plan:
             else:
                 self.declared.append(DeclaredHandler(
                     index, "discovered", os.path.abspath(declared.module_file), declared.function,
-                    declared.source, declared.declared_in, declared.declared_line, declared.spec))
+                    declared.source, declared.declared_in, declared.declared_line, declared.spec,
+                    getattr(declared, "snapstart", False)))
             index += 1
         self.covered = {os.path.abspath(p) for p in found.covered_files}
 
@@ -206,14 +216,32 @@ class Plan:
         for members in groups.values():
             members.sort(key=lambda p: (order.get(p, len(order)), p))
             closure = set().union(*(reach[p] for p in members))
+            declared = sorted((d for p in members for d in roots[p]["declared"]), key=lambda d: d.order)
             units.append(Unit(
                 roots=members,
                 candidates=[p for p in members if roots[p]["candidate"]],
-                declared=sorted((d for p in members for d in roots[p]["declared"]), key=lambda d: d.order),
+                declared=declared,
                 weight=sum(len(self.data(p) or b"") for p in closure),
+                hook_files=self._hook_files(members, declared, closure),
             ))
         units.sort(key=lambda u: u.roots[0])
         return units
+
+    def _hook_files(self, members: list, declared: list, closure: set) -> list:
+        """Checked files that register SnapStart runtime hooks in the code of this unit's SnapStart
+        handlers but that no import reaches: LAM603 must see them (a hook there never runs)."""
+        snapstart = getattr(self.config, "snapstart", False)
+        if not any(d.snapstart for d in declared) and not snapstart:
+            return []
+        folders = {_import_root(p) for p in members}
+        found = []
+        for path in self.files:
+            if path in closure or not any(_inside(path, f) for f in folders) or _is_test_file(os.path.relpath(path, self.root)):
+                continue
+            data = self.data(path)
+            if data is not None and HOOK_TEXT in data:
+                found.append(path)
+        return found
 
     def import_targets(self, path: str) -> list:
         """Project files that ``path``'s import statements may name (never fewer than the parser finds)."""
@@ -237,6 +265,7 @@ class Plan:
                 break
             current = up
         bases.append(self.root)
+        bases.extend(self.import_roots)
         bases = list(dict.fromkeys(bases))
         found = []
         for level, dotted_name in names:
@@ -264,7 +293,7 @@ class Plan:
         """What every unit needs, as plain data (sent once to each worker process)."""
         return Setup(root=self.root, config=self.config, config_src=self.config_src,
                      code_roots=list(self.code_roots), covered=self.covered, checked=self.checked,
-                     enabled=self.enabled, contents=self.contents,
+                     enabled=self.enabled, contents=self.contents, import_roots=list(self.import_roots),
                      fixes=getattr(self.options, "fixes", "full"))
 
     def jobs_for(self, units: list) -> int:
@@ -292,14 +321,39 @@ class Plan:
             self.root,
             repr(self.code_roots),
             repr(sorted(self.covered)),
+            repr(self.import_roots),
             repr(sorted((p, content_hash(t)) for p, t in self.contents.items())),
         ]
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
+def _import_root(module_file: str) -> str:
+    """The folder a module is imported from: above every package (``__init__.py``) it sits in."""
+    folder = os.path.dirname(module_file)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _is_test_file(path: str) -> bool:
+    """Test code registers hooks to exercise them; it is not deployed with the function.
+    ``path`` is relative to the checked root."""
+    name = os.path.basename(path)
+    parts = path.split(os.sep)[:-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(p in ("tests", "test") for p in parts))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _module_level_handler(data: bytes) -> bool:
-    """A ``def handler``/``def lambda_handler`` outside any function or class, by ``ast``
-    (True when ``ast`` cannot tell)."""
+    """A ``def handler``/``def lambda_handler``, or a function whose first parameters are
+    ``event, context``, outside any function or class, by ``ast`` (True when ``ast`` cannot tell)."""
     import ast
     import warnings
 
@@ -313,7 +367,8 @@ def _module_level_handler(data: bytes) -> bool:
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name in ("handler", "lambda_handler"):
+            positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+            if node.name in ("handler", "lambda_handler") or positional[:2] == ["event", "context"]:
                 return True
         elif not isinstance(node, ast.ClassDef):
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
