@@ -128,6 +128,28 @@ def test_lazy_getters(tmp_path):
     '''}, {"LAM204"}) == {("app.py", 34, "LAM204")}
 
 
+def test_aioboto3_client_made_at_import(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import asyncio
+        import aioboto3
+
+        session = aioboto3.Session()
+        s3_client = session.client("s3")
+
+        async def fetch(key):
+            async with s3_client as s3:
+                return await s3.get_object(Bucket="b", Key=key)
+
+        async def fresh(key):
+            async with session.client("s3") as s3:
+                return await s3.get_object(Bucket="b", Key=key)
+
+        def lambda_handler(event, context):
+            asyncio.run(fresh(event["key"]))
+            return asyncio.run(fetch(event["key"]))
+    '''}, {"LAM204"}) == {("app.py", 18, "LAM204")}
+
+
 def test_extend_loop_bound(tmp_path):
     config = Config(extend_loop_bound=["acme.aio.Client"])
     files = {"app.py": '''

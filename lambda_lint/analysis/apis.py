@@ -376,6 +376,10 @@ LOOP_BOUND = frozenset(
      "motor.motor_asyncio.AsyncIOMotorClient", "asyncpg.connect", "asyncpg.create_pool",
      "aiomysql.connect", "aiomysql.create_pool", "sqlalchemy.ext.asyncio.create_async_engine"}
 )
+# aioboto3/aiobotocore clients and resources made from a session at import are loop-bound too.
+AIOBOTO3_SESSIONS = frozenset({"aioboto3.Session", "aioboto3.session.Session", "aiobotocore.session.get_session",
+                               "aiobotocore.session.AioSession"})
+AIOBOTO3_FACTORIES = frozenset({"client", "resource", "create_client"})
 # What starts a new event loop in the invocation.
 ASYNCIO_RUN = "asyncio.run"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"

@@ -57,6 +57,9 @@ class ProjectAnalysis:
                 if cleared is None:
                     break
                 out.add((fn.module.path, cleared))
+                found = self.project.module_binding(fn.module, cleared)  # an imported container
+                if found is not None:
+                    out.add((found[0].path, found[1].name))
         return out
 
 

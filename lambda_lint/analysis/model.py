@@ -34,6 +34,7 @@ class Site:
     node: cst.CSTNode
     ancestors: tuple
     function: "Function"
+    order: int = 0  # position in the module's walk: program order for flow-sensitive questions
 
     @property
     def parent(self) -> Optional[cst.CSTNode]:
@@ -319,6 +320,7 @@ class _Indexer(FastVisitor):
         self.function = model.scope
         self.classes: List[Optional[ClassInfo]] = [None]
         self.stack: list = []
+        self.order = 0
 
     # Generic bookkeeping: the stack of enclosing nodes within the current function.
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -356,7 +358,8 @@ class _Indexer(FastVisitor):
         self.on_leave(node)
 
     def _site(self, node, bucket) -> Site:
-        site = Site(node, tuple(self.stack[:-1]), self.function)
+        self.order += 1
+        site = Site(node, tuple(self.stack[:-1]), self.function, self.order)
         bucket.append(site)
         return site
 
@@ -448,7 +451,8 @@ class _Indexer(FastVisitor):
         if parent is not None and _NAME_NOT_A_READ.get(type(parent)) is not None:
             if getattr(parent, _NAME_NOT_A_READ[type(parent)]) is node:
                 return
-        site = Site(node, tuple(self.stack[:-1]), self.function)
+        self.order += 1
+        site = Site(node, tuple(self.stack[:-1]), self.function, self.order)
         self.function.names.setdefault(node.value, []).append(site)
 
     def _global(self, node: cst.Global):

@@ -35,10 +35,36 @@ CACHEDIR_TAG = (
 )
 
 
+_FINGERPRINT = None
+
+
+def _tool_fingerprint() -> str:
+    """The tool's own code (size and mtime of each module): the version number does not change between
+    development builds, and two checkouts of different code must never share entries (several
+    worktrees check the same folders)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        parts = []
+        for folder, dirs, files in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        continue
+                    parts.append(f"{os.path.relpath(path, package)}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(package)
+        _FINGERPRINT = hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return _FINGERPRINT
+
+
 class Cache:
     def __init__(self, root: str, settings: str):
         self.dir = os.path.join(root, CACHE_DIR)
-        self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}"
+        self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}:{_tool_fingerprint()}"
         self.hits = 0
         self.misses = 0
 
