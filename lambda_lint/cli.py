@@ -175,6 +175,15 @@ def _enabled(args, config) -> set:
     )
 
 
+def _fixes_needed(args) -> str:
+    """How much of each fix the output shows (engine.Options.fixes)."""
+    if args.fix or args.diff or args.show_fixes or args.format in ("json", "json-lines", "sarif", "rdjson"):
+        return "full"
+    if args.add_noqa or (args.format in ("github", "gitlab", "junit", "pylint") and not args.statistics):
+        return "none"
+    return "test"  # the text formats and --statistics: "[*]" and the fixable counts
+
+
 def _stdin(args):
     """(paths, stdin path, contents) for `check - --stdin-filename PATH`."""
     if "-" not in args.paths:
@@ -198,7 +207,7 @@ def _check(args) -> int:
     args.paths, stdin_path, contents = _stdin(args)
     resolver = _resolver(args)
     options = Options(force_exclude=args.force_exclude, jobs=args.jobs, use_cache=not args.no_cache,
-                      contents=contents, cache_dir=args.cache_dir)
+                      contents=contents, cache_dir=args.cache_dir, fixes=_fixes_needed(args))
     if args.show_settings or args.show_files:
         from .run.introspect import show_files, show_settings
 

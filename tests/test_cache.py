@@ -81,7 +81,8 @@ def no_parsing(monkeypatch):
 
 
 def entries(root: Path) -> list:
-    """The unit entries (not the syntax verdicts of files no handler reaches, run/syntax.py)."""
+    """The units' entries (discovery's own entry is in discovery/, see tests/test_speed.py; the syntax
+    verdicts of files no handler reaches in syntax.json, run/syntax.py)."""
     return sorted((root / cache_module.CACHE_DIR / "units").rglob("*.json"))
 
 

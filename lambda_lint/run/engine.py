@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ..analysis import gcpause
 from ..diagnostics import Diagnostic, display_path  # noqa: F401 - display_path is part of this module's API
 from .merge import merge
 from .plan import Plan, default_codes  # noqa: F401 - default_codes too
@@ -40,11 +41,23 @@ class Options:
     # the fixer's rounds). Files not named here are read from disk.
     contents: Optional[Dict[str, bytes]] = None
     cache_dir: Optional[str] = None  # --cache-dir; None: $LAMBDA_LINT_CACHE_DIR, else <root>/.lambda_lint_cache
+    # What the output needs of each finding's fix: "full" (the edits: --fix, --diff,
+    # json, sarif, an editor), "test" (whether there is one and how safe: the text
+    # formats' "[*]" and counts; no rendering or re-parsing), "none" (flake8).
+    fixes: str = "full"
 
 
 def check(paths: List[str], config=None, options: Optional[Options] = None, scope=None) -> CheckResult:
     """Check one project. ``scope`` (:class:`lambda_lint.run.scope.Scope`) says which project and
     which of its files are checked; without it the paths are the project."""
+    gcpause.begin()
+    try:
+        return _check(paths, config, options, scope)
+    finally:
+        gcpause.end()
+
+
+def _check(paths: List[str], config=None, options: Optional[Options] = None, scope=None) -> CheckResult:
     options = options or Options()
     result = CheckResult()
     plan = Plan(paths, config, options, result, scope)
