@@ -24,7 +24,7 @@ import json
 import os
 import stat
 import tempfile
-from typing import Callable
+from typing import Callable, Optional
 
 SCHEMA = 1
 CACHE_DIR = ".lambda_lint_cache"
@@ -39,14 +39,19 @@ SKIPPED = frozenset(
 )
 
 
-def discover_cached(root: str, is_excluded: Callable[[str], bool], settings: str, use_cache: bool):
-    """``discovery.discover(root, is_excluded)``, from the cache when the tree is unchanged."""
+def discover_cached(root: str, is_excluded: Callable[[str], bool], settings: str, use_cache: bool,
+                    directory: Optional[str] = None):
+    """``discovery.discover(root, is_excluded)``, from the cache when the tree is unchanged.
+
+    ``directory``: the cache folder (--cache-dir); by default the project's own."""
     if not use_cache:
         from ..discovery import discover
 
         return discover(root, is_excluded)
     signature = tree_signature(root, is_excluded, settings)
-    entry = os.path.join(root, CACHE_DIR, "discovery",
+    from .cache import cache_dir_for
+
+    entry = os.path.join(cache_dir_for(root, directory), "discovery",
                          hashlib.blake2b(f"{root}\0{settings}".encode("utf-8", "surrogateescape"), digest_size=16).hexdigest() + ".json")
     found = _load(entry, signature)
     if found is not None:
@@ -198,9 +203,9 @@ def _store(root: str, entry: str, signature: str, found) -> None:
     except TypeError:
         return  # something discovery records that JSON cannot hold: not cached
     try:
-        from .cache import Cache
+        from .cache import prepare_cache_dir
 
-        Cache(root, "")._prepare()  # .gitignore and CACHEDIR.TAG
+        prepare_cache_dir(os.path.dirname(os.path.dirname(entry)))  # .gitignore and CACHEDIR.TAG
         os.makedirs(os.path.dirname(entry), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry), prefix=".tmp-", suffix=".json")
         try:

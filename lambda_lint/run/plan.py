@@ -148,7 +148,8 @@ class Plan:
             # Replayed from the cache when nothing under the root changed (no YAML, HCL or
             # libcst parse, no import of them).
             found = discover_cached(self.root, self.excluded, repr(self._patterns),
-                                    use_cache=self.options.use_cache and not self.contents)
+                                    use_cache=self.options.use_cache and not self.contents,
+                                    directory=getattr(self.options, "cache_dir", None))
         except ImportError:
             return
         except Exception as exc:
