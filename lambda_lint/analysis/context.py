@@ -25,6 +25,13 @@ class ProjectAnalysis:
         return Taint(self.project)
 
     @cached_property
+    def holders(self):
+        """Module-level holders and their lazy-initialisation guards (see :mod:`.holders`)."""
+        from .holders import Holders
+
+        return Holders(self)
+
+    @cached_property
     def call_sites(self) -> dict:
         """Warm-path call sites of each project function: {Function: [Site, ...]}."""
         sites: dict = {}
@@ -74,6 +81,10 @@ class Context:
     def taint(self) -> Taint:
         return self.analysis.taint
 
+    @property
+    def holders(self):
+        return self.analysis.holders
+
     # -- names --------------------------------------------------------------------
     def qualify(self, expr) -> Optional[str]:
         return self.model.qualify(expr)
@@ -122,7 +133,7 @@ class Context:
         name = self.qualify(call.func)
         if name is None:
             return None
-        if name in apis.SDK_CONSTRUCTORS:
+        if name in apis.SDK_CONSTRUCTORS or name in apis.SESSION_CONSTRUCTORS:
             return "sdk"
         if name in self.analysis.connection_constructors:
             return "connection"

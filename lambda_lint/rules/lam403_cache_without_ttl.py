@@ -6,7 +6,7 @@ from typing import Optional
 import libcst as cst
 
 from ..analysis import apis
-from ..analysis.flow import guarded_by_name, warm_calls_of
+from ..analysis.flow import warm_calls_of
 from ..analysis.memo import MEMO_MAPPINGS, memo_store, stamped
 from ..analysis.model import Function, store_targets
 from ..analysis.names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
@@ -178,8 +178,9 @@ def lambda_handler(event, context):
         if len(targets) != 1 or len(store_targets(node)) != 1:
             return
         name = targets[0].value
-        if not guarded_by_name(site, name):
-            return  # refreshed on every call: not a cache
+        block = ctx.holders.refresh_block(site)
+        if not ctx.holders.one_time(site) or (block is not None and block.stale_refresh):
+            return  # refreshed on every call, or when stale: not a cache without expiry
         if remote.handle(fn, node.value) or _calls_time(ctx, fn) or _invalidated(ctx, name, site):
             return
         call = remote.fetch(fn, node.value)
@@ -291,7 +292,8 @@ class _Remote:
             return self.handle(fn, expr.expression, depth + 1)
         if isinstance(expr, cst.Call):
             qualified = fn.module.qualify(expr.func)
-            if qualified in apis.SDK_CONSTRUCTORS or qualified in self.ctx.analysis.connection_constructors:
+            if (qualified in apis.SDK_CONSTRUCTORS or qualified in apis.SESSION_CONSTRUCTORS
+                    or qualified in self.ctx.analysis.connection_constructors):
                 return True
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value in apis.HANDLE_METHODS:

@@ -1,5 +1,5 @@
 """LAM501 tmp-file-not-removed."""
-from ..analysis.flow import assigned_name, guarded_by_name, released_on_every_path, warm_calls_of
+from ..analysis.flow import assigned_name, released_on_every_path, warm_calls_of
 from ..analysis.model import Function
 from ..analysis.tmp_paths import Creation, Paths, exists_guard
 from .base import Rule
@@ -115,7 +115,7 @@ def lambda_handler(event, context):
             for creation in creations:
                 if _inside_another(creation, creations, order):
                     continue
-                if _lazily_held(fn, creation) or _swept(creation, paths.sweeps()):
+                if _lazily_held(ctx, fn, creation) or _swept(creation, paths.sweeps()):
                     continue
                 matching = [
                     exists_guard(r.site) for r in removals if r.target is not None and r.target.same & creation.names
@@ -154,9 +154,10 @@ def _inside_another(creation: Creation, creations: list, order: dict) -> bool:
     return False
 
 
-def _lazily_held(fn: Function, creation: Creation) -> bool:
+def _lazily_held(ctx, fn: Function, creation: Creation) -> bool:
     """Created once and kept in a module-level name: ``if _workdir is None: _workdir = mkdtemp()``."""
-    return any(name in fn.global_names and guarded_by_name(creation.site, name) for name in creation.holders)
+    block = ctx.holders.refresh_block(creation.site)
+    return block is not None and any(name in fn.global_names and name in block.holders for name in creation.holders)
 
 
 def _swept(creation: Creation, sweeps: list) -> bool:
