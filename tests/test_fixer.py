@@ -22,7 +22,7 @@ from lambda_lint.run import fixing as fixer
 from lambda_lint.cli import main
 from lambda_lint.run.engine import Options, check
 
-ACCEPTANCE = Path("/work/shared/acceptance")
+from .helpers import ACCEPTANCE
 
 MUTABLE_DEFAULT = """\
 def build(key, tags={}):
@@ -282,7 +282,7 @@ def test_a_fix_that_breaks_the_file_is_not_applied(tmp_path, capsys, monkeypatch
 def test_a_file_whose_fixed_text_does_not_parse_is_left_untouched(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, "app.py", MUTABLE_DEFAULT)
     before = path.read_bytes()
-    monkeypatch.setattr(fixer, "_final_parses", lambda state: False)
+    monkeypatch.setattr(fixer, "final_parses", lambda state: False)
     code, out, err = run(capsys, tmp_path, "--fix")
     assert code == 1
     assert path.read_bytes() == before
@@ -323,7 +323,7 @@ def _check_json(capsys, root, extra) -> list:
     return json.loads(out)
 
 
-@pytest.mark.skipif(not ACCEPTANCE.is_dir(), reason="no shared acceptance cases")
+@pytest.mark.skipif(not ACCEPTANCE.is_dir(), reason="../shared/acceptance is not next to the checkout")
 def test_acceptance_fix_unsafe_end_to_end(tmp_path, capsys):
     from lambda_lint.fixes import FIXERS
 
