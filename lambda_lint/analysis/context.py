@@ -27,7 +27,7 @@ class ProjectAnalysis:
     @cached_property
     def holders(self):
         """Module-level holders and their lazy-initialisation guards (see :mod:`.holders`)."""
-        from .holders import Holders
+        from .lazy_init import Holders
 
         return Holders(self)
 
