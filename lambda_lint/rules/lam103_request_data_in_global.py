@@ -1,6 +1,6 @@
 """LAM103 request-data-in-global."""
 from ..analysis.environ import environment_writes
-from ..analysis.memo import memo_store
+from ..analysis.memo import keyed_store, memo_store
 from ..analysis.state import bound_line, request_data_stored, state_writes
 from .base import Rule
 
@@ -67,6 +67,10 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if not request_data_stored(ctx, write) or memo_store(write.site) is not None:
                 continue
+            if keyed_store(write.site) is not None and write.values and not any(
+                ctx.taint.derived(write.site.function, v) for v in write.values[:1]
+            ):
+                continue  # per-key state under a request key (``D[chat] = {"step": "done"}``): LAM101's
             line = bound_line(ctx, write)
             where = f" (bound on line {line})" if line else ""
             yield self.report(

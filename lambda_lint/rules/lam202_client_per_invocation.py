@@ -24,7 +24,10 @@ class ClientPerInvocation(Rule):
         "session is, at the `session.client(...)` call. The known constructors are a documented list "
         "(`lambda_lint/analysis/apis.py`) that `extend-clients` in the configuration extends; a third-party "
         "class named `*Connection`/`*ConnectionPool` and a `connect(...)` whose result is used as a DB-API "
-        "connection count too."
+        "connection count too. A loop-bound client (`aiohttp.ClientSession`, `httpx.AsyncClient`, "
+        "`redis.asyncio`, motor, asyncpg) built inside a coroutine that the warm path runs on a new event "
+        "loop every invocation is not reported: it cannot serve the next loop (LAM204's side; still LAM203 "
+        "when it is not closed)."
     )
     why = (
         "Creating a client costs tens to hundreds of milliseconds (credential resolution, endpoint "

@@ -16,7 +16,10 @@ class UnboundedDictCache(Rule):
         "under that same key, the keys are not literal constants, and no code of the module ever evicts an "
         "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict). Not reported: cachetools "
         "caches, literal or module-constant keys (a small fixed set), and dicts that hold SDK clients or "
-        "connections per region or account (a client pool)."
+        "connections per region or account (a client pool). A memo stores when the look-up missed; a "
+        "store that updates an entry that was found (a per-user state machine, `if state.get(\"step\") == "
+        "...: D[chat] = {...}`, or a counter, `D[k] = D.get(k, 0) + 1`) is state, reported by LAM101 or "
+        "LAM103, not here."
     )
     why = (
         "The module is imported once per execution environment, which then serves thousands of warm "
@@ -89,6 +92,16 @@ def lambda_handler(event, context):
     if "flags" not in _settings:
         _settings["flags"] = load("flags")
     return _settings["flags"]
+""",
+        """\
+_conversation = {}
+
+def lambda_handler(event, context):
+    chat = event["chat_id"]
+    state = _conversation.get(chat) or {}
+    if state.get("step") == "awaiting_name":
+        _conversation[chat] = {"step": "done"}  # state (LAM101), not a memo
+    return state
 """,
     )
     invalid = (
