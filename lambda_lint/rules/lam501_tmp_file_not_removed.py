@@ -23,7 +23,10 @@ class TmpFileNotRemoved(Rule):
         "`tempfile.mkstemp`/`mkdtemp`, `NamedTemporaryFile(delete=False)`, `download_file(..., path)`, "
         "`os.makedirs`/`os.mkdir`, `Path.write_text`/`write_bytes`/`touch`/`mkdir`, `shutil.copy*` into /tmp, "
         "`extractall(path)`. A path returned to the caller counts as removed only when every warm caller "
-        "removes it on every path."
+        "removes it on every path. When the per-invocation path is built in one function and handed to a "
+        "project helper that creates the file (`write_report(out, data)` with `open(path, \"wb\")` inside), "
+        "the call that hands it over is reported, unless the helper itself removes it. Not reported: a "
+        "fixed, constant path (it is overwritten, so it is bounded)."
     )
     why = (
         "`/tmp` belongs to the execution environment, not to the invocation: what one invocation leaves "
@@ -90,6 +93,18 @@ def lambda_handler(event, context):
 """,
     )
     invalid = (
+        """\
+import uuid
+
+def write_report(path, data):
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+def lambda_handler(event, context):
+    out = f"/tmp/report-{uuid.uuid4()}.csv"
+    write_report(out, event["csv"].encode())  # expect
+    s3.upload_file(out, "bucket", "report.csv")
+""",
         """\
 import os
 
