@@ -196,11 +196,21 @@ def _reading_statement(site: Site) -> cst.CSTNode:
 
 
 def _age_arithmetic(ctx, fn: Function, site: Site, expr) -> bool:
-    """``time.time() - T0`` or ``datetime.now(tz) > DEADLINE``: the other operand is a fresh reading."""
+    """``time.time() - T0`` or ``datetime.now(tz) > DEADLINE`` (also through ``T0.timestamp()``):
+    the other operand is a fresh reading, so the value is used as a point in the past, not as now."""
     chain = list(site.ancestors)
+    if expr is not site.node and chain and chain[-1] is expr:
+        chain.pop()
     child = expr
-    if child is not site.node:
-        chain = chain[: len(chain) - 1] if chain and chain[-1] is expr else chain
+    # ``DEADLINE.timestamp()``, ``T0.date()``: still the frozen instant
+    while chain:
+        parent = chain[-1]
+        if isinstance(parent, cst.Attribute) and parent.value is child:
+            child = chain.pop()
+        elif isinstance(parent, cst.Call) and parent.func is child:
+            child = chain.pop()
+        else:
+            break
     parent = chain[-1] if chain else None
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Subtract):
         other = parent.left if parent.right is child else parent.right
