@@ -29,6 +29,18 @@ def test_signature_handler_in_a_file_no_infrastructure_covers(tmp_path):
     }) == {("main.py", 6, "LAM203"), ("typed.py", 7, "LAM203")}
 
 
+def test_signature_needs_exactly_event_and_context_and_no_test_folder(tmp_path):
+    """Lambda calls a handler with two arguments: a function that needs a third is a helper taking
+    the handler's arguments along (cfnresponse's ``send``); fixtures in test folders are not deployed."""
+    assert findings(tmp_path, {
+        "cfn.py": LEAK.format(name="send", params="event, context, status, data, physical_id=None"),
+        "kw.py": LEAK.format(name="notify", params="event, context, *, channel"),
+        "optional.py": LEAK.format(name="run", params="event, context, dry_run=False"),
+        "tests/fakes.py": LEAK.format(name="wrapper_handler", params="event, context"),
+        "test/stubs.py": LEAK.format(name="fake_entry", params="event, context"),
+    }) == {("optional.py", 6, "LAM203")}
+
+
 def test_signature_does_not_make_a_handler_in_a_file_infrastructure_covers(tmp_path):
     assert findings(tmp_path, {
         "template.yaml": """

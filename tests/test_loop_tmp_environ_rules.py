@@ -392,3 +392,40 @@ def lambda_handler(event, context):
 '''
     again = run_check(tmp_path, codes={"LAM107"})
     assert again.diagnostics == [] and not again.internal_errors
+
+
+def test_lam204_fix_keeps_one_loop_for_the_environment(tmp_path):
+    new = _fixed_once(tmp_path, "LAM204", '''\
+import asyncio
+
+import httpx
+
+http = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await http.get(url)).json()
+
+
+def lambda_handler(event, context):
+    return asyncio.run(fetch(event["url"]))
+''')
+    assert new == '''\
+import asyncio
+
+import httpx
+
+_loop = asyncio.new_event_loop()
+
+http = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await http.get(url)).json()
+
+
+def lambda_handler(event, context):
+    return _loop.run_until_complete(fetch(event["url"]))
+'''
+    again = run_check(tmp_path, codes={"LAM204"})
+    assert again.diagnostics == [] and not again.internal_errors

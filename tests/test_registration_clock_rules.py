@@ -334,3 +334,41 @@ def test_one_diagnostic_per_reading_statement(tmp_path):
             if event.get("day", TODAY) != TODAY:
                 return {"key": f"{TODAY}/{TODAY.year}"}
     '''}, LAM) == {("app.py", 6, "LAM107"), ("app.py", 7, "LAM107")}
+
+
+def test_clock_imported_from_a_project_module(tmp_path):
+    result = run_check(tmp_path, {
+        "settings.py": '''
+            from datetime import date
+            RUN_DAY = date.today().isoformat()
+            STARTED_AT = date.today()
+        ''',
+        "app.py": '''
+            from settings import RUN_DAY, STARTED_AT
+
+            def lambda_handler(event, context):
+                return {"day": RUN_DAY, "since": str(STARTED_AT)}
+        ''',
+    }, {"LAM107"})
+    assert [(d.path, d.line) for d in result.diagnostics] == [("app.py", 5)]
+    assert result.diagnostics[0].message.startswith("`RUN_DAY` (bound in `settings` on line 3) holds the clock")
+
+
+def test_clock_default_that_every_call_passes_is_silent(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        from datetime import datetime, timezone
+
+        class Table:
+            def put(self, key, requested_on=str(datetime.now(timezone.utc))):
+                return key, requested_on
+
+        def stamp(at=datetime.now(timezone.utc)):
+            return at
+
+        table = Table()
+
+        def lambda_handler(event, context):
+            now = datetime.now(timezone.utc)
+            table.put(event["id"], requested_on=str(now))
+            return stamp(now), stamp(at=now)
+    '''}, {"LAM107"}) == set()
