@@ -31,7 +31,9 @@ def subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
 
 def memo_store(site: Site) -> Optional[MemoStore]:
     """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``, and
-    it stores on the miss (not an update of the entry that was found: see :func:`updates_found_entry`)."""
+    it stores on the miss (not an update of the entry that was found: see :func:`updates_found_entry`).
+    ``D`` is a name, or an attribute of the method's ``self`` (``self._names[k] = v``; the mapping is
+    then ``self._names``, and whether that is module-level state is :mod:`.state`'s question)."""
     return _keyed_store(site, memo_only=True)
 
 
@@ -46,21 +48,60 @@ def _keyed_store(site: Site, memo_only: bool) -> Optional[MemoStore]:
     if not isinstance(node, cst.Assign) or len(node.targets) != 1:
         return None
     target = node.targets[0].target
-    if not isinstance(target, cst.Subscript) or not isinstance(target.value, cst.Name):
+    if not isinstance(target, cst.Subscript):
         return None
     key = subscript_key(target)
     if key is None:
         return None
-    mapping = target.value.value
     wanted = source_text(key)
-    for use in site.function.names.get(mapping, ()):
-        if use.node is target.value:
-            continue
-        if _looks_up(use, wanted):
-            if memo_only and updates_found_entry(site, mapping, wanted):
-                return None
-            return MemoStore(mapping, key, node.value)
+    holder = target.value
+    if isinstance(holder, cst.Name):
+        mapping = holder.value
+        for use in site.function.names.get(mapping, ()):
+            if use.node is holder:
+                continue
+            if _looks_up(use, wanted):
+                if memo_only and updates_found_entry(site, mapping, wanted):
+                    return None
+                return MemoStore(mapping, key, node.value)
+        return None
+    if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name):
+        owner, attr = holder.value.value, holder.attr.value
+        for use in _attribute_uses(site.function, owner, attr):
+            if use.node is holder:
+                continue
+            if _looks_up(use, wanted):
+                if memo_only and updates_found_entry(site, f"{owner}.{attr}", wanted):
+                    return None
+                return MemoStore(f"{owner}.{attr}", key, node.value)
     return None
+
+
+def _attribute_uses(fn: Function, owner: str, attr: str) -> list:
+    """``owner.attr`` occurrences in ``fn``, as sites of the Attribute node."""
+    out = []
+    for use in fn.names.get(owner, ()):
+        parent = use.parent
+        if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value == attr:
+            out.append(Site(parent, use.ancestors[:-1], fn, use.order))
+    return out
+
+
+def evicts_attribute(methods, attr: str) -> bool:
+    """Some method removes entries of ``self.<attr>`` (``pop``/``popitem``/``clear``, ``del``) or
+    replaces it outside ``__init__`` (``self.<attr> = {}``)."""
+    for fn in methods:
+        if not fn.params:
+            continue
+        for use in _attribute_uses(fn, fn.params[0], attr):
+            parent = use.parent
+            if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value in _EVICTING_METHODS:
+                return True
+            if isinstance(parent, cst.Subscript) and any(isinstance(a, cst.Del) for a in use.ancestors):
+                return True
+            if fn.name != "__init__" and isinstance(parent, cst.AssignTarget) and parent.target is use.node:
+                return True
+    return False
 
 
 # -- a memo stores on a miss; state updates the entry it found -----------------------------------
@@ -111,13 +152,15 @@ def _entry_locals(fn: Function, mapping: str, key_text: str) -> set:
 
 
 def _is_lookup(expr, mapping: str, key_text: str) -> bool:
-    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and expr.value.value == mapping:
+    """``D[k]`` or ``D.get(k, ...)``; ``mapping`` is ``D`` as written (``cache``, ``self._names``)."""
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, (cst.Name, cst.Attribute)) \
+            and source_text(expr.value) == mapping:
         key = subscript_key(expr)
         return key is not None and source_text(key) == key_text
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
         receiver = expr.func.value
-        return (isinstance(receiver, cst.Name) and receiver.value == mapping and bool(expr.args)
-                and source_text(expr.args[0].value) == key_text)
+        return (isinstance(receiver, (cst.Name, cst.Attribute)) and source_text(receiver) == mapping
+                and bool(expr.args) and source_text(expr.args[0].value) == key_text)
     return False
 
 
@@ -149,7 +192,8 @@ def _miss_test(test, mapping: str, key_text: str, found: set):
         comparison = test.comparisons[0]
         op, right = comparison.operator, comparison.comparator
         if isinstance(op, (cst.In, cst.NotIn)):
-            if isinstance(right, cst.Name) and right.value == mapping and source_text(test.left) == key_text:
+            if isinstance(right, (cst.Name, cst.Attribute)) and source_text(right) == mapping \
+                    and source_text(test.left) == key_text:
                 return isinstance(op, cst.NotIn)
             return None
         if isinstance(op, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
