@@ -27,7 +27,9 @@ class CacheWithoutTtl(Rule):
         "function (any `functools` cache, bounded or not, or cachetools `cached` without a TTL cache) whose "
         "result is such a value, reported at the decorator; a store of such a value into a module-level "
         "memo dict or a cachetools cache without TTL; and a module-level global lazily initialised with "
-        "such a value (`if _key is None: _key = ssm.get_parameter(...)`), reported at the assignment. Not "
+        "such a value (`if _key is None: _key = ssm.get_parameter(...)`, also behind a separate first-call "
+        "flag `if not _loaded: ...; _loaded = True`, or in a setter only called under such a guard), reported "
+        "at the assignment. A refresh block whose guard compares the holder with a clock is a TTL. Not "
         "reported: caches with an expiry (cachetools `TTLCache`, `cached(TTLCache(...))`, a stored timestamp "
         "that is compared, Powertools `max_age`, a `ttl_hash`-style argument), cached clients and connections, "
         "look-ups that never change (`get_queue_url`, `get_caller_identity`), and globals that some function "
@@ -90,6 +92,21 @@ def lambda_handler(event, context):
 """,
     )
     invalid = (
+        """\
+_loaded = False
+_catalog = []
+
+def load_catalog():
+    global _loaded, _catalog
+    if not _loaded:
+        with urllib.request.urlopen("https://example.com/catalog", timeout=5) as resp:
+            _catalog = json.loads(resp.read())["items"]  # expect
+        _loaded = True
+    return _catalog
+
+def lambda_handler(event, context):
+    return {"count": len(load_catalog())}
+""",
         """\
 import boto3
 
