@@ -78,6 +78,10 @@ def test_readme_snippets_point_at_the_repository_and_a_released_version():
     revs = re.findall(r"rev: v(\S+)", readme)
     assert revs and set(revs) <= released, (revs, released)
     assert f"repo: {PROJECT_URL}" in readme
+    uses = re.findall(r"uses: (\S+)@v(\S+)", readme)
+    ours = [(repo, v) for repo, v in uses if PROJECT_URL.endswith("/" + repo)]
+    assert ours, "the README shows the Action"
+    assert all(v in released for _, v in ours), ours
 
 
 def test_project_urls_name_the_repository():
