@@ -125,9 +125,7 @@ def _check(args) -> int:
                       jobs=args.jobs, use_cache=not args.no_cache)
     if args.fix or args.diff:
         options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
-        from .run.fixing import run_fixes
-
-        return run_fixes(args, config, options)
+        return _fix(args, config, options)
     result = check(args.paths, config, options)
     from .run.suppress import apply_suppressions
 
@@ -139,6 +137,54 @@ def _check(args) -> int:
         print(f"Added {count} noqa directive{'s' if count != 1 else ''}.", file=sys.stderr)
         return EXIT_CLEAN
     return report(result, args)
+
+
+def _fix(args, config, options) -> int:
+    """``check --fix`` / ``--diff``: rounds of fixes in memory, then written (or shown) and checked again."""
+    from .diagnostics import display_path
+    from .run.fixing import analyse, final_parses, fix_rounds, unified_diff
+
+    unsafe = bool(getattr(args, "unsafe_fixes", False))
+    run = fix_rounds(args.paths, config, options, unsafe)
+    for message in run.failures:
+        print(f"lambda-lint: {message}", file=sys.stderr)
+    changed = []
+    for state in sorted(run.files.values(), key=lambda s: s.path):
+        if not state.changed:
+            continue
+        if final_parses(state):
+            changed.append(state)
+        else:  # never expected: every step was checked
+            print(f"lambda-lint: {display_path(state.path)}: the fixed text does not parse; file left unchanged",
+                  file=sys.stderr)
+
+    if getattr(args, "diff", False):
+        for message in run.result.errors + run.result.internal_errors:
+            print(f"lambda-lint: {message}", file=sys.stderr)
+        text = "".join(unified_diff(s) for s in changed)
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        count = sum(len(s.applied) for s in changed)
+        if count:
+            print(f"Would fix {count} error{'s' if count != 1 else ''}.", file=sys.stderr)
+        if run.result.errors or run.result.internal_errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if text and not args.exit_zero else EXIT_CLEAN
+
+    root = run.result.project.root if run.result.project is not None else None
+    applied = []
+    for state in changed:
+        try:
+            from .fixes.writing import WriteRefused, write_text_preserving
+
+            write_text_preserving(state.path, state.text, state.encoding, state.original, root)
+        except (WriteRefused, OSError) as exc:
+            print(f"lambda-lint: {display_path(state.path)}: not written: {exc}", file=sys.stderr)
+            continue
+        applied.extend(state.applied)
+    result = analyse(args.paths, config, options)
+    return report(result, args, fixed=len(applied), applied=applied)
 
 
 def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:

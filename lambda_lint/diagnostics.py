@@ -1,6 +1,7 @@
 """The values a check produces: diagnostics, and the fixes they may carry."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -78,3 +79,30 @@ class Diagnostic:
             "suggestion": self.suggestion,
             "fix": self.fix.to_json() if self.fix else None,
         }
+
+
+def display_path(path: str) -> str:
+    """A path as diagnostics show it: relative to the current folder when it is below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def diagnostic_to_json(d: Diagnostic) -> dict:
+    """A diagnostic as plain data for other processes and the cache: the fix keeps
+    its edits (and ``exclusive``), not its transform."""
+    out = d.to_json()
+    if d.fix is not None:
+        out["fix"]["exclusive"] = bool(getattr(d.fix, "exclusive", False))
+    return out
+
+
+def diagnostic_from_json(item: dict) -> Diagnostic:
+    fix = None
+    if item.get("fix"):
+        data = item["fix"]
+        fix = Fix(description=data["description"], safety=data["safety"],
+                  edits=[Edit(**e) for e in data["edits"]])
+        if data.get("exclusive"):
+            fix.exclusive = True
+    return Diagnostic(item["path"], item["line"], item["column"], item["end_line"], item["end_column"],
+                      item["code"], item["name"], item["message"], item["suggestion"], fix)

@@ -22,7 +22,7 @@ exception out of the checker, an internal error reported by it, a worker
 killed by a signal, a case running longer than ``--timeout``, or a broken
 parser invariant (the depth estimate of ``sources.scan`` below the real depth
 of the tree, or a chunked parse that renders other text than a whole one). When
-``lambda_lint/fixer.py`` exists, ``check --fix --unsafe-fixes`` then runs on the
+``lambda_lint/run/fixing.py`` exists, ``check --fix --unsafe-fixes`` then runs on the
 case: every file that parsed before must parse after (and compile, if it
 compiled before), and a second ``--fix`` must change nothing; a failure there
 is a *fix failure*.

@@ -9,7 +9,8 @@ import pytest
 
 import lambda_lint
 from lambda_lint.run import cache as cache_module
-from lambda_lint.run import engine
+from lambda_lint.run import engine, parallel
+from lambda_lint.run import plan as plan_module
 from lambda_lint.cli import main
 from lambda_lint.run.engine import Options, check
 
@@ -159,8 +160,8 @@ def test_a_new_tool_version_recomputes(tmp_path, monkeypatch):
     count = len(entries(tmp_path))
     monkeypatch.setattr(lambda_lint, "__version__", "99.0.0")
     calls = []
-    real = engine.analyse_unit
-    monkeypatch.setattr(engine, "analyse_unit", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = parallel.analyse_unit
+    monkeypatch.setattr(parallel, "analyse_unit", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert cached(tmp_path, monkeypatch) == first
     assert calls and len(entries(tmp_path)) == 2 * count
 
@@ -234,7 +235,7 @@ def test_unwritable_root_still_checks(tmp_path, monkeypatch):
 
 
 def test_parallel_and_cache_together(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_BYTES", 0)
     make_services(tmp_path, services=8)
     single = fresh(tmp_path, monkeypatch, jobs=1)
     assert cached(tmp_path, monkeypatch, jobs=2) == single

@@ -282,7 +282,7 @@ def test_a_fix_that_breaks_the_file_is_not_applied(tmp_path, capsys, monkeypatch
 def test_a_file_whose_fixed_text_does_not_parse_is_left_untouched(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, "app.py", MUTABLE_DEFAULT)
     before = path.read_bytes()
-    monkeypatch.setattr(fixer, "_final_parses", lambda state: False)
+    monkeypatch.setattr(fixer, "final_parses", lambda state: False)
     code, out, err = run(capsys, tmp_path, "--fix")
     assert code == 1
     assert path.read_bytes() == before

@@ -5,7 +5,7 @@ analysed: syntactically valid programs from hypothesmith, and Lambda-shaped
 programs built from the acceptance cases and the rules' examples, then mutated
 (see ``scripts/fuzz.py``). For each: ``engine.check`` raises nothing and reports
 no internal error; the depth estimate bounds the real tree depth; a chunked
-parse renders the same text as a whole one; and, once ``lambda_lint/fixer.py``
+parse renders the same text as a whole one; and, once ``lambda_lint/run/fixing.py``
 exists, ``check --fix --unsafe-fixes`` leaves only files that parse, and a
 second run changes nothing.
 
@@ -58,7 +58,7 @@ def test_the_fix_assertions_run_once_the_fixer_exists():
     try:
         import lambda_lint.run.fixing  # noqa: F401
     except ImportError:
-        pytest.skip("lambda_lint/fixer.py does not exist yet: the fix assertions are skipped")
+        pytest.skip("lambda_lint/run/fixing.py does not exist yet: the fix assertions are skipped")
     assert fuzz._fixer_available()
 
 

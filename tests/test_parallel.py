@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lint.run import engine, parallel
-from lambda_lint.run.engine import Options, Plan, check
+from lambda_lint.run import engine, files, import_scan, parallel
+from lambda_lint.run import plan as plan_module
+from lambda_lint.run import units as units_module
+from lambda_lint.run.engine import Options, check
+from lambda_lint.run.plan import Plan
+from lambda_lint.run.units import Unit
 
 ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
 
@@ -99,7 +103,7 @@ def run(root: Path, monkeypatch, **options) -> dict:
 @pytest.fixture
 def force_pool(monkeypatch):
     """Use the pool even for the few kilobytes of a test tree."""
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_BYTES", 0)
 
 
 def test_parallel_equals_single_process(tmp_path, monkeypatch, force_pool):
@@ -131,8 +135,10 @@ def test_the_pool_is_used_and_workers_send_plain_data(tmp_path, monkeypatch, for
 
     monkeypatch.setattr(parallel, "_run_pool", spy)
     run(tmp_path, monkeypatch, jobs=2)
-    assert seen and all(isinstance(r, dict) and "project" not in r for r in seen)
-    json.dumps([{k: v for k, v in r.items()} for r in seen])  # plain data all the way
+    assert seen and all(r.project is None for r in seen)
+    assert all(d.fix is None or d.fix.transform is None for r in seen for d in r.diagnostics)
+    assert all(h.target is None for r in seen for h in r.handlers)
+    json.dumps([r.to_json() for r in seen])  # plain data all the way
 
 
 def test_a_broken_pool_falls_back_to_this_process(tmp_path, monkeypatch, force_pool):
@@ -155,13 +161,13 @@ def one_project_units(monkeypatch):
         if len(units) <= 1:
             return units
         order = {p: i for i, p in enumerate(self.files)}
-        roots = sorted({p for u in units for p in u["roots"]}, key=lambda p: (order.get(p, len(order)), p))
-        return [{
-            "roots": roots,
-            "candidates": [p for p in roots if any(p in u["candidates"] for u in units)],
-            "declared": sorted((d for u in units for d in u["declared"]), key=lambda d: d[0]),
-            "weight": sum(u["weight"] for u in units),
-        }]
+        roots = sorted({p for u in units for p in u.roots}, key=lambda p: (order.get(p, len(order)), p))
+        return [Unit(
+            roots=roots,
+            candidates=[p for p in roots if any(p in u.candidates for u in units)],
+            declared=sorted((d for u in units for d in u.declared), key=lambda d: d.order),
+            weight=sum(u.weight for u in units),
+        )]
 
     monkeypatch.setattr(Plan, "units", merged)
 
@@ -200,11 +206,11 @@ def test_units_never_read_the_same_file(tmp_path, monkeypatch):
     assert len(units) > 3
     owner = {}
     for i, unit in enumerate(units):
-        outcome = engine.analyse_unit(plan.setup(), unit)
-        for path in outcome["deps"]:
+        outcome = units_module.analyse_unit(plan.setup(), unit)
+        for path in outcome.deps:
             assert owner.setdefault(path, i) == i, f"{path} read by two units"
-    shared = [u for u in units if any(r.endswith(os.path.join("svc0", "handler_0.py")) for r in u["roots"])][0]
-    assert any(os.path.join("svc3", "") in r for r in shared["roots"])  # svc0 and svc3 share platform/
+    shared = [u for u in units if any(r.endswith(os.path.join("svc0", "handler_0.py")) for r in u.roots)][0]
+    assert any(os.path.join("svc3", "") in r for r in shared.roots)  # svc0 and svc3 share platform/
 
 
 def test_import_scan_finds_every_import_the_parser_sees():
@@ -216,7 +222,7 @@ def test_import_scan_finds_every_import_the_parser_sees():
         data = path.read_bytes()
         module = parse(data)
         model = build_model(str(path), module)
-        found = set(engine._import_targets(data))
+        found = set(import_scan.import_targets(data))
         for imported in model.imports.values():
             level = len(imported.module) - len(imported.module.lstrip("."))
             name = imported.module.lstrip(".")
@@ -235,14 +241,14 @@ def test_import_scan_finds_every_import_the_parser_sees():
     ("from é import ü\n", {(0, "é"), (0, "é.ü")}),
 ])
 def test_import_scan_cases(text, expected):
-    assert expected <= set(engine._import_targets(text.encode("utf-8")))
+    assert expected <= set(import_scan.import_targets(text.encode("utf-8")))
 
 
 def test_planning_constants_match_the_parser():
     from lambda_lint.analysis import project, sources
 
-    assert engine.HANDLER_TEXT.pattern == project.HANDLER_TEXT.pattern
-    assert engine.MAX_FILE_BYTES == sources.MAX_FILE_BYTES
+    assert plan_module.HANDLER_TEXT.pattern == project.HANDLER_TEXT.pattern
+    assert files.MAX_FILE_BYTES == sources.MAX_FILE_BYTES
 
 
 def test_batches_balance_and_keep_every_unit():
@@ -264,7 +270,7 @@ def test_small_trees_stay_in_this_process(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     plan = Plan(["."], None, Options(jobs=4), engine.CheckResult())
     assert plan.jobs_for(plan.units()) == 1
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(plan_module, "PARALLEL_MIN_BYTES", 0)
     assert plan.jobs_for(plan.units()) > 1
 
 
@@ -285,6 +291,7 @@ def test_no_libcst_needed_to_plan(tmp_path, monkeypatch):
     """Planning (files, candidates, units) reads text only."""
     make_services(tmp_path, services=2)
     monkeypatch.chdir(tmp_path)
-    source = Path(engine.__file__).read_text()
-    header = source.split("\ndef ", 1)[0]
-    assert not re.search(r"^(import libcst|from \.(project|context|model|rules|sources) )", header, re.M)
+    for module in (engine, plan_module, units_module, import_scan, files):
+        header = Path(module.__file__).read_text().split("\ndef ", 1)[0]
+        assert not re.search(r"^(import libcst|from \.\.analysis\.(project|context|model|sources) |from \.\.rules )",
+                             header, re.M), module.__name__

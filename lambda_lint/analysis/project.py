@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, Union
 
 import libcst as cst
 
 from .model import ClassInfo, Function, ImportedName, ModuleModel, build_model
 from .names import dotted
+from .handlers import Handler, MissingHandler
 from .sources import ParseFailure, parse, read_bytes
 
 # A file can only hold a conventional handler if its text defines one; files
@@ -18,34 +18,6 @@ from .sources import ParseFailure, parse, read_bytes
 # imported from the warm path are never parsed.
 HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
 CONVENTION_NAMES = ("lambda_handler", "handler")
-
-
-@dataclass
-class Handler:
-    path: str
-    function: str
-    line: int
-    source: str  # convention | config | sam | serverless | cdk | terraform | ...
-    declared_in: Optional[str] = None
-    declared_line: Optional[int] = None
-    target: Optional[Function] = None
-
-    def to_json(self) -> dict:
-        out = {"path": self.path, "function": self.function, "line": self.line, "source": self.source}
-        if self.declared_in:
-            out["declared_in"] = self.declared_in
-            out["declared_line"] = self.declared_line
-        return out
-
-
-@dataclass
-class MissingHandler:
-    """A handler named by configuration or infrastructure that does not exist (LAM002)."""
-
-    spec: str
-    declared_in: str
-    declared_line: int
-    reason: str
 
 
 def is_conventional_handler(fn: Function) -> bool:
@@ -60,8 +32,11 @@ def is_conventional_handler(fn: Function) -> bool:
 class Project:
     """The modules of one checked tree, parsed on demand and analysed once."""
 
-    def __init__(self, root: str, files: Iterable[str], src_roots: Iterable[str] = ()):
+    def __init__(self, root: str, files: Iterable[str], src_roots: Iterable[str] = (),
+                 contents: Optional[Dict[str, bytes]] = None):
         self.root = os.path.abspath(root)
+        # Texts that are not (or not yet) on disk: an editor's buffers, the fixer's rounds.
+        self._contents = contents or {}
         self.files = [os.path.abspath(f) for f in files]
         self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
         # Roots added later (a template's CodeUri) only apply to the code inside them.
@@ -80,7 +55,8 @@ class Project:
     # -- files and modules --------------------------------------------------
     def data(self, path: str) -> Union[bytes, ParseFailure]:
         if path not in self._data:
-            self._data[path] = read_bytes(path)
+            text = self._contents.get(path)
+            self._data[path] = text if text is not None else read_bytes(path)
         return self._data[path]
 
     def model(self, path: str) -> Optional[ModuleModel]:

@@ -23,8 +23,10 @@ import os
 import tempfile
 from typing import Optional
 
+from .units import Unit, UnitOutcome
+
 CACHE_DIR = ".lambda_lint_cache"
-SCHEMA = 1
+SCHEMA = 2
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by lambda-lint.\n"
@@ -41,18 +43,18 @@ class Cache:
         self.misses = 0
 
     # -- keys -------------------------------------------------------------------------
-    def key(self, unit: dict, plan) -> str:
+    def key(self, unit: Unit, plan) -> str:
         parts = [self.settings]
-        for path in unit["roots"]:
-            parts.append(f"{path}\0{plan.digest(path)}\0{path in unit['candidates']}")
-        parts.extend(repr(d) for d in unit["declared"])
+        for path in unit.roots:
+            parts.append(f"{path}\0{plan.digest(path)}\0{path in unit.candidates}")
+        parts.extend(repr(d) for d in unit.declared)
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry(self, key: str) -> str:
         return os.path.join(self.dir, "units", key[:2], key + ".json")
 
     # -- reading -----------------------------------------------------------------------
-    def lookup(self, unit: dict, plan) -> Optional[dict]:
+    def lookup(self, unit: Unit, plan) -> Optional[UnitOutcome]:
         key = self.key(unit, plan)
         try:
             with open(self._entry(key), encoding="utf-8") as fh:
@@ -63,8 +65,13 @@ class Cache:
         if not isinstance(entry, dict) or entry.get("key") != key or not self._still_valid(entry, plan):
             self.misses += 1
             return None
+        try:
+            outcome = UnitOutcome.from_json(entry["outcome"])
+        except (KeyError, TypeError, ValueError):
+            self.misses += 1
+            return None
         self.hits += 1
-        return entry["outcome"]
+        return outcome
 
     @staticmethod
     def _still_valid(entry: dict, plan) -> bool:
@@ -80,21 +87,13 @@ class Cache:
         return True
 
     # -- writing -----------------------------------------------------------------------
-    def store(self, unit: dict, plan, outcome: dict) -> None:
-        if outcome.get("deps") is None or outcome.get("absent") is None:
+    def store(self, unit: Unit, plan, outcome: UnitOutcome) -> None:
+        if outcome.deps is None or outcome.absent is None:
             return  # the unit could not say what it read: never cache it
-        from .engine import diagnostic_to_json
-
-        plain = {
-            "diagnostics": [d if isinstance(d, dict) else diagnostic_to_json(d) for d in outcome["diagnostics"]],
-            "handlers": [h if isinstance(h, dict) else _handler_json(h) for h in outcome["handlers"]],
-            "missing": [list(m) for m in outcome["missing"]],
-            "internal_errors": list(outcome["internal_errors"]),
-        }
-        if plain["internal_errors"]:
+        if outcome.internal_errors:
             return  # a bug of ours is reported on every run until it is fixed
         key = self.key(unit, plan)
-        entry = {"key": key, "deps": outcome["deps"], "absent": outcome["absent"], "outcome": plain}
+        entry = {"key": key, "deps": outcome.deps, "absent": outcome.absent, "outcome": outcome.to_json()}
         try:
             self._prepare()
             target = self._entry(key)
@@ -125,7 +124,3 @@ class Cache:
                     fh.write(text)
                 os.replace(tmp, path)
 
-
-def _handler_json(h) -> dict:
-    return {"path": h.path, "function": h.function, "line": h.line, "source": h.source,
-            "declared_in": h.declared_in, "declared_line": h.declared_line}

@@ -10,10 +10,15 @@ end. It and a folder that cannot be listed are reported as errors.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
 import stat
 from typing import Iterable, List, Optional, Tuple
+
+# The largest Python file read (the same limit as analysis.sources.MAX_FILE_BYTES,
+# checked by tests/test_parallel.py), repeated so that planning needs no libcst.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # Folders that never hold the project's own Lambda code (or hold copies of it:
 # SAM and CDK build output would report every finding twice).
@@ -168,3 +173,20 @@ def _walk(top: str, excluded, errors: Optional[List[str]] = None) -> Iterable[st
                         errors.append(f"{_shown(full)}: {problem}; not checked")
                     continue
                 yield full
+
+
+def read_file(path: str) -> Optional[bytes]:
+    """The file's bytes, or None when it cannot be read or is over the size limit."""
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def content_hash(data: Optional[bytes], path: str = "") -> str:
+    if data is None:
+        return "unreadable" if os.path.lexists(path) else "absent"
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -18,7 +18,6 @@ reports what remains; ``--diff`` prints a unified diff and writes nothing.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import io
@@ -86,45 +85,13 @@ def decode(data: bytes):
     return data.decode(encoding), encoding
 
 
-@contextlib.contextmanager
-def in_memory(files: Dict[str, FileState]):
-    """Make the checker read the fixed (not yet written) text of ``files``.
-
-    Both readers are redirected: the planner's (which files hold handlers,
-    what they import) and each Project's (what is parsed).
-    """
-    from . import engine as engine_module
-    from ..analysis import project as project_module
-
-    read_project = project_module.read_bytes
-    read_plan = getattr(engine_module, "_read", None)
-
-    def overlay(path):
-        state = files.get(os.path.abspath(path))
-        if state is not None and state.changed:
-            return state.encoded()
-        return None
-
-    def project_read_bytes(path):
-        data = overlay(path)
-        return data if data is not None else read_project(path)
-
-    def plan_read(path):
-        data = overlay(path)
-        return data if data is not None else read_plan(path)
-
-    project_module.read_bytes = project_read_bytes
-    if read_plan is not None:
-        engine_module._read = plan_read
-    try:
-        yield
-    finally:
-        project_module.read_bytes = read_project
-        if read_plan is not None:
-            engine_module._read = read_plan
+def in_memory(options, files: Dict[str, FileState]):
+    """``options`` that make the check read the fixed (not yet written) text of ``files``."""
+    contents = {path: state.encoded() for path, state in files.items() if state.changed}
+    return dataclasses.replace(options, contents=contents)
 
 
-def _analyse(paths, config, options) -> CheckResult:
+def analyse(paths, config, options) -> CheckResult:
     from .suppress import apply_suppressions
 
     result = check(paths, config, options)
@@ -210,30 +177,29 @@ def fix_rounds(paths, config, options, unsafe: bool) -> FixRun:
     failed: set = set()
     rounds = 0
     failures = []
-    with in_memory(files):
-        result = _analyse(paths, config, options)
-        while rounds < MAX_ROUNDS:
-            by_file: Dict[str, list] = {}
-            for d in result.diagnostics:
-                if applicable(d, unsafe):
-                    by_file.setdefault(os.path.abspath(d.path), []).append(d)
-            progress = False
-            for path, diagnostics in by_file.items():
-                state = _state(files, result, path)
-                if state is None:
-                    continue
-                current = result.project.data(path) if result.project is not None else None
-                expected = state.encoded() if state.changed else state.original
-                if isinstance(current, bytes) and current != expected:
-                    # The check did not read our text: stop rather than apply edits to the wrong text.
-                    failures.append(f"{display_path(path)}: could not re-read the fixed text; stopped fixing it")
-                    continue
-                if _round(state, diagnostics, failed):
-                    progress = True
-            if not progress:
-                break
-            rounds += 1
-            result = _analyse(paths, config, options)
+    result = analyse(paths, config, in_memory(options, files))
+    while rounds < MAX_ROUNDS:
+        by_file: Dict[str, list] = {}
+        for d in result.diagnostics:
+            if applicable(d, unsafe):
+                by_file.setdefault(os.path.abspath(d.path), []).append(d)
+        progress = False
+        for path, diagnostics in by_file.items():
+            state = _state(files, result, path)
+            if state is None:
+                continue
+            current = result.project.data(path) if result.project is not None else None
+            expected = state.encoded() if state.changed else state.original
+            if isinstance(current, bytes) and current != expected:
+                # The check did not read our text: stop rather than apply edits to the wrong text.
+                failures.append(f"{display_path(path)}: could not re-read the fixed text; stopped fixing it")
+                continue
+            if _round(state, diagnostics, failed):
+                progress = True
+        if not progress:
+            break
+        rounds += 1
+        result = analyse(paths, config, in_memory(options, files))
     return FixRun(result, files, rounds, failures)
 
 
@@ -249,51 +215,5 @@ def unified_diff(state: FileState) -> str:
     return "".join(out)
 
 
-def run_fixes(args, config, options) -> int:
-    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, report  # cli imports this module lazily
-
-    unsafe = bool(getattr(args, "unsafe_fixes", False))
-    run = fix_rounds(args.paths, config, options, unsafe)
-    for message in run.failures:
-        print(f"lambda-lint: {message}", file=sys.stderr)
-    changed = []
-    for state in sorted(run.files.values(), key=lambda s: s.path):
-        if not state.changed:
-            continue
-        if _final_parses(state):
-            changed.append(state)
-        else:  # never expected: every step was checked
-            print(f"lambda-lint: {display_path(state.path)}: the fixed text does not parse; file left unchanged",
-                  file=sys.stderr)
-
-    if getattr(args, "diff", False):
-        for message in run.result.errors + run.result.internal_errors:
-            print(f"lambda-lint: {message}", file=sys.stderr)
-        text = "".join(unified_diff(s) for s in changed)
-        if text:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        count = sum(len(s.applied) for s in changed)
-        if count:
-            print(f"Would fix {count} error{'s' if count != 1 else ''}.", file=sys.stderr)
-        if run.result.errors or run.result.internal_errors:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if text and not args.exit_zero else EXIT_CLEAN
-
-    root = run.result.project.root if run.result.project is not None else None
-    applied = []
-    for state in changed:
-        try:
-            from ..fixes.writing import WriteRefused, write_text_preserving
-
-            write_text_preserving(state.path, state.text, state.encoding, state.original, root)
-        except (WriteRefused, OSError) as exc:
-            print(f"lambda-lint: {display_path(state.path)}: not written: {exc}", file=sys.stderr)
-            continue
-        applied.extend(state.applied)
-    result = _analyse(args.paths, config, options)
-    return report(result, args, fixed=len(applied), applied=applied)
-
-
-def _final_parses(state: FileState) -> bool:
+def final_parses(state: FileState) -> bool:
     return parses(state.text, state.must_compile)

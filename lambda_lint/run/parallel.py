@@ -1,8 +1,8 @@
 """Running units of work (see :mod:`.engine`) in this process or in a pool of processes.
 
 Each worker builds its own Project for each unit it is given and sends back
-plain data (diagnostics as JSON dicts, handlers, missing handlers, errors and
-the files each unit read). Units are packed into a few more batches than
+plain data (:class:`.units.UnitOutcome` without libcst objects: diagnostics,
+handlers, missing handlers, errors and the files each unit read). Units are packed into a few more batches than
 workers, largest first, so that a large unit starts early and small ones fill
 the gaps. Results come back in the order of the units, whatever finished first.
 
@@ -15,16 +15,16 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
-_SETUP: Optional[dict] = None
+from .units import Setup, Unit, UnitOutcome, analyse_unit
+
+_SETUP: Optional[Setup] = None
 BATCHES_PER_WORKER = 3
 
 
-def run_units(setup: dict, units: List[dict], jobs: int) -> List[dict]:
-    from .engine import analyse_unit
-
+def run_units(setup: Setup, units: List[Unit], jobs: int) -> List[UnitOutcome]:
     if jobs <= 1 or len(units) < 2:
         return [analyse_unit(setup, unit, keep_objects=True) for unit in units]
-    results: List[Optional[dict]] = [None] * len(units)
+    results: List[Optional[UnitOutcome]] = [None] * len(units)
     try:
         _run_pool(setup, units, jobs, results)
     except Exception:  # noqa: BLE001 - a pool that cannot start or breaks: finish here
@@ -48,7 +48,7 @@ def batches(weights: List[int], count: int) -> List[List[int]]:
     return [sorted(bins[b]) for b in order if bins[b]]
 
 
-def _run_pool(setup: dict, units: List[dict], jobs: int, results: list) -> None:
+def _run_pool(setup: Setup, units: List[Unit], jobs: int, results: list) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -57,7 +57,7 @@ def _run_pool(setup: dict, units: List[dict], jobs: int, results: list) -> None:
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
-    groups = batches([u["weight"] for u in units], jobs * BATCHES_PER_WORKER)
+    groups = batches([u.weight for u in units], jobs * BATCHES_PER_WORKER)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                              initargs=(setup,)) as pool:
         futures = {pool.submit(_run_batch, [units[i] for i in group]): group for group in groups}
@@ -86,13 +86,11 @@ def _preload() -> None:
         pass
 
 
-def _init_worker(setup: dict) -> None:
+def _init_worker(setup: Setup) -> None:
     global _SETUP
     _SETUP = setup
 
 
-def _run_batch(units: List[dict]) -> List[dict]:
-    from .engine import analyse_unit
-
+def _run_batch(units: List[Unit]) -> List[UnitOutcome]:
     assert _SETUP is not None
     return [analyse_unit(_SETUP, unit) for unit in units]

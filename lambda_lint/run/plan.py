@@ -1,0 +1,323 @@
+"""Planning a check: which files, which handlers are declared, and how the work
+splits into units, all decided before any module is parsed.
+
+Units are groups of handler files that may reach a common module through
+imports (found by a cheap scan of import statements, :mod:`.import_scan`, an
+over-approximation of what the warm path can reach). Units share no module, so
+analysing each on its own Project gives the same findings as one Project over
+everything: the warm path, the taint, the call sites, the containers a handler
+resets and the one-code-per-site choice of a module only ever depend on the
+handlers that reach that module.
+
+No libcst is imported here.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from typing import Dict, Iterable, List, Optional
+
+from ..analysis.handlers import DeclaredHandler, MissingHandler
+from .files import Excluder, collect_files, content_hash, read_file
+from .import_scan import import_targets, module_file
+from .units import Setup, Unit
+
+# The same test as project.HANDLER_TEXT and sources.MAX_FILE_BYTES (checked by
+# tests/test_parallel.py), repeated here so that planning needs no libcst.
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+MODULE_LEVEL_HANDLER_TEXT = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
+
+# Below this much source (bytes of the files the units may parse) a process
+# pool costs more than it saves.
+PARALLEL_MIN_BYTES = 256 * 1024
+
+
+def default_codes() -> set:
+    from ..rules import ALL_RULES
+
+    return {r.code for r in ALL_RULES if r.default_enabled} | {"LAM001", "LAM002"}
+
+
+def project_root(paths: Iterable[str], config) -> str:
+    if config is not None and getattr(config, "path", None):
+        return config.root
+    cwd = os.getcwd()
+    absolute = [os.path.abspath(p) for p in paths]
+    if all(p == cwd or p.startswith(cwd + os.sep) for p in absolute):
+        return cwd
+    folders = [p if os.path.isdir(p) else os.path.dirname(p) for p in absolute]
+    try:
+        return os.path.commonpath(folders)
+    except ValueError:
+        return cwd
+
+
+
+class Plan:
+    """Everything decided before any module is parsed: files, declared handlers, units."""
+
+    def __init__(self, paths: List[str], config, options, result):
+        self.config = config
+        self.options = options
+        self.root = os.path.abspath(project_root(paths, config))
+        patterns = list(getattr(config, "exclude", None) or []) + list(getattr(config, "extend_exclude", None) or [])
+        self.excluded = Excluder(self.root, patterns)
+        self.files, result.errors = collect_files(paths, self.excluded, options.force_exclude)
+        self.checked = set(self.files)
+        self.contents = {os.path.abspath(p): t for p, t in (options.contents or {}).items()}
+        self.enabled = set(options.enabled) if options.enabled is not None else default_codes()
+        self.config_src = list(getattr(config, "src", None) or [])
+        self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in self.config_src]
+        self._data: Dict[str, Optional[bytes]] = {}
+        self._hashes: Dict[str, str] = {}
+        self._targets: Dict[str, list] = {}
+        self._probed: Dict[tuple, Optional[str]] = {}
+        self.declared: List[DeclaredHandler] = []
+        self.missing: List[MissingHandler] = []  # declared files that do not exist
+        self.code_roots: list = []
+        self.covered: set = set()  # files covered by infrastructure (no conventional handlers)
+        self._declare(result)
+
+    # -- reading -----------------------------------------------------------------
+    def data(self, path: str) -> Optional[bytes]:
+        """The file's bytes (the in-memory text when one is given), or None when it cannot be read as a file."""
+        if path not in self._data:
+            text = self.contents.get(path)
+            self._data[path] = text if text is not None else read_file(path)
+        return self._data[path]
+
+    def digest(self, path: str) -> str:
+        if path not in self._hashes:
+            self._hashes[path] = content_hash(self.data(path), path)
+        return self._hashes[path]
+
+    def is_candidate(self, path: str) -> bool:
+        """Whether the file may define a conventional handler (and is parsed to find out).
+
+        The text test is the Project's; a file whose matches are all indented is
+        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``
+        is defined at module level (also inside a module-level ``if``/``try``),
+        or if ``ast`` cannot parse it (libcst then decides, and reports LAM001).
+        So a method or a nested function called ``handler`` costs no libcst parse.
+        """
+        data = self.data(path)
+        if data is None:
+            return True
+        if not HANDLER_TEXT.search(data):
+            return False
+        return bool(MODULE_LEVEL_HANDLER_TEXT.search(data)) or _module_level_handler(data)
+
+    # -- declared handlers ----------------------------------------------------------
+    def _declare(self, result) -> None:
+        config = self.config
+        index = 0
+        for spec in getattr(config, "handlers", None) or []:
+            path, function = self._resolve_config_handler(spec)
+            declared_in = config.path or os.path.join(self.root, "pyproject.toml")
+            line = config.handler_line(spec) if hasattr(config, "handler_line") else 1
+            if path is None:
+                self.missing.append(MissingHandler(spec, declared_in, line, "names a module that does not exist", index))
+            else:
+                self.declared.append(DeclaredHandler(index, "config", path, function, "config", declared_in, line, spec))
+            index += 1
+        try:
+            from ..discovery import discover
+        except ImportError:
+            return
+        try:
+            found = discover(self.root, self.excluded)
+        except Exception as exc:
+            result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
+            return
+        result.warnings.extend(found.warnings)
+        for declared in found.handlers:
+            if declared.code_root and declared.code_root not in self.src_roots + self.code_roots:
+                self.code_roots.append(declared.code_root)
+        for declared in found.handlers:
+            if declared.module_file is None:
+                self.missing.append(MissingHandler(declared.spec, declared.declared_in, declared.declared_line,
+                                                   "names a module that does not exist", index))
+            else:
+                self.declared.append(DeclaredHandler(
+                    index, "discovered", os.path.abspath(declared.module_file), declared.function,
+                    declared.source, declared.declared_in, declared.declared_line, declared.spec))
+            index += 1
+        self.covered = {os.path.abspath(p) for p in found.covered_files}
+
+    def _resolve_config_handler(self, spec: str):
+        if ":" in spec:
+            file_part, _, function = spec.rpartition(":")
+            path = os.path.join(self.root, file_part)
+            return (os.path.abspath(path) if os.path.isfile(path) else None), function
+        module, _, function = spec.rpartition(".")
+        for base in self.src_roots + [self.root]:
+            found = module_file(self.root, base, module)
+            if found:
+                return found, function
+        return None, function
+
+    # -- units ------------------------------------------------------------------------
+    def units(self) -> List[Unit]:
+        """Handler files grouped so that no two groups can reach a common module."""
+        roots: Dict[str, dict] = {}
+
+        def root(path: str) -> dict:
+            if path not in roots:
+                roots[path] = {"path": path, "declared": [], "candidate": False}
+            return roots[path]
+
+        for item in self.declared:
+            root(item.path)["declared"].append(item)
+        for path in self.files:
+            if path not in self.covered and self.is_candidate(path):
+                root(path)["candidate"] = True
+        parent: Dict[str, str] = {}
+
+        def find(x: str) -> str:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        reach: Dict[str, set] = {}
+        for path in roots:
+            seen = {path}
+            todo = [path]
+            while todo:
+                current = todo.pop()
+                for target in self.import_targets(current):
+                    if target not in seen:
+                        seen.add(target)
+                        todo.append(target)
+            reach[path] = seen
+            for other in seen:
+                parent[find(other)] = find(path)
+        groups: Dict[str, list] = {}
+        for path in roots:
+            groups.setdefault(find(path), []).append(path)
+        order = {p: i for i, p in enumerate(self.files)}
+        units = []
+        for members in groups.values():
+            members.sort(key=lambda p: (order.get(p, len(order)), p))
+            closure = set().union(*(reach[p] for p in members))
+            units.append(Unit(
+                roots=members,
+                candidates=[p for p in members if roots[p]["candidate"]],
+                declared=sorted((d for p in members for d in roots[p]["declared"]), key=lambda d: d.order),
+                weight=sum(len(self.data(p) or b"") for p in closure),
+            ))
+        units.sort(key=lambda u: u.roots[0])
+        return units
+
+    def import_targets(self, path: str) -> list:
+        """Project files that ``path``'s import statements may name (never fewer than the parser finds)."""
+        if path not in self._targets:
+            data = self.data(path)
+            self._targets[path] = [] if data is None else self._resolve_imports(path, import_targets(data))
+        return self._targets[path]
+
+    def _resolve_imports(self, importer: str, names: list) -> list:
+        folder = os.path.dirname(importer)
+        bases = list(self.src_roots) + list(self.code_roots)
+        current = folder
+        while True:
+            bases.append(current)
+            if current == self.root or not current.startswith(self.root):
+                break
+            up = os.path.dirname(current)
+            if up == current:
+                break
+            current = up
+        bases.append(self.root)
+        bases = list(dict.fromkeys(bases))
+        found = []
+        for level, dotted_name in names:
+            if level:
+                base = folder
+                for _ in range(level - 1):
+                    base = os.path.dirname(base)
+                candidates = [base]
+            else:
+                candidates = bases
+            parts = dotted_name.split(".") if dotted_name else []
+            prefixes = [".".join(parts[:i]) for i in range(1, len(parts) + 1)] or [""]
+            for base in candidates:
+                for prefix in prefixes:
+                    key = (base, prefix)
+                    if key not in self._probed:
+                        self._probed[key] = module_file(self.root, base, prefix)
+                    target = self._probed[key]
+                    if target is not None and target != importer:
+                        found.append(target)
+        return list(dict.fromkeys(found))
+
+    # -- running ------------------------------------------------------------------------
+    def setup(self) -> Setup:
+        """What every unit needs, as plain data (sent once to each worker process)."""
+        return Setup(root=self.root, config=self.config, config_src=self.config_src,
+                     code_roots=list(self.code_roots), covered=self.covered, checked=self.checked,
+                     enabled=self.enabled, contents=self.contents)
+
+    def jobs_for(self, units: list) -> int:
+        jobs = self.options.jobs
+        if not jobs or jobs < 0:
+            jobs = os.cpu_count() or 1
+        if jobs <= 1 or len(units) < 2 or sum(u.weight for u in units) < PARALLEL_MIN_BYTES:
+            return 1
+        return min(jobs, len(units))
+
+    def settings_key(self) -> str:
+        """What, besides the files, decides a unit's result."""
+        from .. import __version__
+
+        config = self.config
+        fields = {}
+        if config is not None:
+            fields = {k: v for k, v in sorted(vars(config).items()) if k != "text"}
+        parts = [
+            f"lambda-lint {__version__}",
+            _dependency_versions(),
+            repr(sorted(self.enabled)),
+            repr(sorted(fields.items())),
+            self.root,
+            repr(self.code_roots),
+            repr(sorted(self.covered)),
+            repr(sorted((p, content_hash(t)) for p, t in self.contents.items())),
+        ]
+        return hashlib.blake2b("\n".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
+def _module_level_handler(data: bytes) -> bool:
+    """A ``def handler``/``def lambda_handler`` outside any function or class, by ``ast``
+    (True when ``ast`` cannot tell)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name in ("handler", "lambda_handler"):
+                return True
+        elif not isinstance(node, ast.ClassDef):
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                todo.extend(x for x in getattr(node, name, ()) or () if isinstance(x, ast.AST))
+    return False
+
+
+def _dependency_versions() -> str:
+    try:
+        from importlib.metadata import version
+
+        libcst = version("libcst")
+    except Exception:  # noqa: BLE001 - not installed as a distribution: the path stands in
+        libcst = "?"
+    return f"python {sys.version_info[0]}.{sys.version_info[1]} libcst {libcst}"
