@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     hnd.add_argument("--config")
     hnd.add_argument("--isolated", action="store_true")
 
+    sub.add_parser("server", help="run the language server (LSP over stdin/stdout) for editors")
+
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code")
     sub.add_parser("rules", help="list every rule")
@@ -73,6 +75,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _handlers(args)
         if args.command == "rule":
             return _rule(args.code)
+        if args.command == "server":
+            from .server import main as serve
+
+            return serve()
         if args.command == "rules":
             from .rules.docs import rules_table
 

@@ -195,3 +195,22 @@ def test_wheel_installs_and_runs(tmp_path):
 
     sarif = run("check", "--format", "sarif", "--no-cache", "--exit-zero", ".")
     assert sarif.returncode == 0 and json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["version"] == __version__
+
+    # The language server of the installed package answers a plain JSON-RPC client.
+    from pathlib import PurePath
+
+    from tests.raw_lsp import RawClient
+
+    uri = PurePath(project / "app.py").as_uri()
+    client = RawClient([tool, "server"], cwd=str(project), env=_clean_env())
+    try:
+        assert client.initialize(PurePath(project).as_uri())["serverInfo"]["version"] == __version__
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": (project / "app.py").read_text()}})
+        published = client.wait_notification("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+        assert [(d["code"], d["range"]["start"]["line"]) for d in published["diagnostics"]] == [
+            ("LAM402", 5), ("LAM103", 11)]
+        assert client.close() == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
