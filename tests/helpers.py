@@ -8,6 +8,9 @@ from typing import Dict, Iterable, Optional
 
 from lambda_lint.run.engine import Options, check
 
+# The shared acceptance cases live next to the checkout (../shared/acceptance).
+ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+
 
 def write_tree(root: Path, files: Dict[str, str]) -> Path:
     for rel, text in files.items():

@@ -11,7 +11,9 @@ import yaml
 from lambda_lint.discovery import DeclaredHandler, Discovery, discover
 from lambda_lint.discovery.yaml_lines import CloudFormationLoader
 
-ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "discovery"
+from .helpers import ACCEPTANCE as ALL_ACCEPTANCE
+
+ACCEPTANCE = ALL_ACCEPTANCE / "discovery"
 
 
 def make_tree(root: Path, files: dict) -> None:

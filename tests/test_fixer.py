@@ -22,7 +22,7 @@ from lambda_lint.run import fixing as fixer
 from lambda_lint.cli import main
 from lambda_lint.run.engine import Options, check
 
-ACCEPTANCE = Path("/work/shared/acceptance")
+from .helpers import ACCEPTANCE
 
 MUTABLE_DEFAULT = """\
 def build(key, tags={}):
@@ -323,7 +323,7 @@ def _check_json(capsys, root, extra) -> list:
     return json.loads(out)
 
 
-@pytest.mark.skipif(not ACCEPTANCE.is_dir(), reason="no shared acceptance cases")
+@pytest.mark.skipif(not ACCEPTANCE.is_dir(), reason="../shared/acceptance is not next to the checkout")
 def test_acceptance_fix_unsafe_end_to_end(tmp_path, capsys):
     from lambda_lint.fixes import FIXERS
 

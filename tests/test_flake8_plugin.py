@@ -13,7 +13,7 @@ import pytest
 
 from lambda_lint import flake8_plugin
 
-ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+from .helpers import ACCEPTANCE
 MULTI_ROOT_GROUPS = ("crossmodule", "discovery")
 OPT_IN = {"optin": '[tool.lambda-lint]\nextend-select = ["LAM403"]\n'}
 

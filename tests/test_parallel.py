@@ -16,7 +16,7 @@ from lambda_lint.run.engine import Options, check
 from lambda_lint.run.plan import Plan
 from lambda_lint.run.units import Unit
 
-ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+from .helpers import ACCEPTANCE
 
 HANDLER = '''\
 import json
