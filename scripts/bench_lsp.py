@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -53,7 +54,7 @@ def filler(prefix: str, count: int) -> str:
     return "".join(out)
 
 
-def make_project(root: str, services: int, shared: bool) -> list:
+def make_project(root: str, services: int, shared: bool, package_init: bool = False) -> list:
     handlers = []
     if shared:
         os.makedirs(os.path.join(root, "platform"), exist_ok=True)
@@ -65,7 +66,10 @@ def make_project(root: str, services: int, shared: bool) -> list:
     for s in range(services):
         package = os.path.join(root, "services", f"svc{s}")
         os.makedirs(package, exist_ok=True)
-        for init in (os.path.join(root, "services", "__init__.py"), os.path.join(package, "__init__.py")):
+        inits = [os.path.join(package, "__init__.py")]
+        if package_init:
+            inits.append(os.path.join(root, "services", "__init__.py"))
+        for init in inits:
             if not os.path.exists(init):
                 with open(init, "w") as fh:
                     fh.write("")
@@ -99,6 +103,14 @@ async def measure(root: str, handler: str, edits: int, command: list) -> dict:
     def on_diagnostics(params: types.PublishDiagnosticsParams):
         arrived.setdefault((params.uri, params.version), (time.perf_counter(), [d.code for d in params.diagnostics]))
         event.set()
+
+    logs: list = []
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def on_log(params: types.LogMessageParams):
+        found = re.search(r"(\d+) of (\d+) units analysed in (\d+) ms \((\d+) ms CPU\)", params.message)
+        if found:
+            logs.append(tuple(int(x) for x in found.groups()))
 
     async def wait_for(uri, version, timeout=120.0):
         deadline = time.perf_counter() + timeout
@@ -139,7 +151,7 @@ async def measure(root: str, handler: str, edits: int, command: list) -> dict:
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    return {"first": first, "first_codes": first_codes, "times": times, "codes": codes}
+    return {"first": first, "first_codes": first_codes, "times": times, "codes": codes, "logs": logs}
 
 
 def main(argv=None) -> int:
@@ -147,13 +159,15 @@ def main(argv=None) -> int:
     parser.add_argument("--services", type=int, default=10, help="services of 5 modules each (default 10: 50 modules)")
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--shared", action="store_true", help="every handler imports one platform module")
+    parser.add_argument("--package", action="store_true",
+                        help="services/ is a regular package (services/__init__.py, imported by every handler)")
     parser.add_argument("--keep", help="generate the project here and keep it")
     args = parser.parse_args(argv)
 
     root = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="bench-lsp-")
     try:
-        handlers = make_project(root, args.services, args.shared)
-        modules = sum(len([f for f in files if f.endswith(".py")]) for _, _, files in os.walk(root))
+        handlers = make_project(root, args.services, args.shared, args.package)
+        modules = sum(len([f for f in files if f.endswith(".py") and f != "__init__.py"]) for _, _, files in os.walk(root))
         command = [sys.executable, "-m", "lambda_lint", "server"]
         result = asyncio.run(measure(root, handlers[len(handlers) // 2], args.edits, command))
     finally:
@@ -162,11 +176,22 @@ def main(argv=None) -> int:
     times_ms = sorted(t * 1000 for t in result["times"])
     added = {tuple(c) for c in result["codes"][0::2]}
     removed = {tuple(c) for c in result["codes"][1::2]}
-    print(f"project: {modules} Python modules ({args.services} services{', one shared platform module' if args.shared else ''})")
+    print(f"project: {modules} Python modules besides empty __init__.py files ({args.services} services{', one shared platform module' if args.shared else ''})")
     print(f"first analysis (open to diagnostics, server start included): {result['first'] * 1000:.0f} ms")
     print(f"edit to diagnostics over {len(times_ms)} edits: median {statistics.median(times_ms):.0f} ms, "
           f"p90 {times_ms[int(0.9 * (len(times_ms) - 1))]:.0f} ms, max {times_ms[-1]:.0f} ms "
           f"(includes the 100 ms debounce)")
+    logs = result["logs"]
+    if len(logs) > 1:
+        first_log, edit_logs = logs[0], logs[1:]
+        print(f"server side, first analysis: {first_log[2]} ms ({first_log[3]} ms CPU), "
+              f"{first_log[0]} of {first_log[1]} units")
+        walls = sorted(x[2] for x in edit_logs)
+        cpus = sorted(x[3] for x in edit_logs)
+        print(f"server side, per edit: median {statistics.median(walls):.0f} ms "
+              f"({statistics.median(cpus):.0f} ms CPU), units analysed per edit: "
+              f"{sorted(set(x[0] for x in edit_logs))} of {edit_logs[0][1]}")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"codes after adding the defect: {sorted(added)}; after removing it: {sorted(removed)}")
     return 0
 

@@ -80,6 +80,66 @@ def test_session_analyses_unsaved_text_and_keeps_units_warm(tmp_path):
     assert codes_by_line(back, app) == [(6, "LAM402"), (12, "LAM103")] and back.analysed == 1
 
 
+def test_an_edit_reparses_only_the_edited_module(tmp_path):
+    write(tmp_path, {
+        "svc/app.py": "from svc import store\n\n\ndef lambda_handler(event, context):\n    return store.save(event)\n",
+        "svc/store.py": "def save(event):\n    return dict(event)\n",
+        "svc/__init__.py": "",
+    })
+    app, store = str(tmp_path / "svc" / "app.py"), str(tmp_path / "svc" / "store.py")
+    session = Session([str(tmp_path)])
+    session.analyse(app, {})
+    models = next(iter(session._projects.values())).models
+    before = {path: models.get((path, name, open(path, "rb").read())) for path, name in
+              ((app, "svc.app"), (store, "svc.store"))}
+    assert all(before.values())
+    edited = open(app).read() + "\n\ncalls = []\n"
+    analysis = session.analyse(app, {app: edited})
+    assert analysis.analysed == 1
+    assert models.get((store, "svc.store", open(store, "rb").read())) is before[store]  # not parsed again
+    assert models.get((app, "svc.app", edited.encode())) is not before[app]
+    assert models.get((app, "svc.app", open(app, "rb").read())) is None  # only the latest text is kept
+
+
+@pytest.mark.parametrize("group", ["state", "connections", "caches", "background", "tmp", "crossmodule", "discovery"])
+def test_the_session_reports_what_the_cli_reports(group):
+    """Same findings as ``lambda-lint check`` on the acceptance projects, first from cold, then warm."""
+    from lambda_lint.run.engine import Options, check
+    from lambda_lint.run.suppress import apply_suppressions
+    from lambda_lint.settings.config import load_config
+    from tests.helpers import ACCEPTANCE
+
+    base = ACCEPTANCE / group
+    if not base.is_dir():
+        pytest.skip("no acceptance cases next to this checkout")
+    roots = sorted(p for p in base.iterdir() if p.is_dir()) if group in ("crossmodule", "discovery") else [base]
+    for root in roots:
+        previous = os.getcwd()
+        os.chdir(root)
+        try:
+            config = load_config(".")
+            expected = check(["."], config, Options())
+            apply_suppressions(expected, config)
+        finally:
+            os.chdir(previous)
+        want = {(os.path.normpath(os.path.join(root, d.path)), d.line, d.column, d.code, d.message)
+                for d in expected.diagnostics}
+        python_files = sorted(str(p) for p in root.rglob("*.py"))
+        if not python_files:
+            continue
+        session = Session([str(root)])
+        for attempt in range(2):
+            analysis = session.analyse(python_files[0], {})
+            got = {(path, d.line, d.column, d.code, d.message) for path, ds in analysis.diagnostics.items() for d in ds}
+            assert got == want, (root, attempt, sorted(got ^ want))
+        # An unsaved edit that changes nothing but a blank line keeps every finding elsewhere.
+        first = python_files[0]
+        text = Path(first).read_text(encoding="utf-8", errors="surrogateescape")
+        analysis = session.analyse(first, {first: text + "\n"})
+        got = {(path, d.line, d.code) for path, ds in analysis.diagnostics.items() for d in ds}
+        assert got == {(p, line, code) for p, line, _, code, _ in want}, root
+
+
 def test_an_edit_to_a_helper_reanalyses_the_handlers_that_reach_it(tmp_path):
     write(tmp_path, {
         "svc/app.py": """\

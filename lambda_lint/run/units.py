@@ -37,6 +37,9 @@ class Setup:
     checked: set  # files whose findings are reported
     enabled: set
     contents: Dict[str, bytes] = field(default_factory=dict)  # texts not (yet) on disk
+    # Built modules shared between checks by a long-lived caller in this process (the
+    # language server); see Project. None for the CLI (and never sent to worker processes).
+    shared_models: Optional[object] = None
 
 
 @dataclass
@@ -100,7 +103,8 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
     enabled = setup.enabled
     outcome = UnitOutcome()
 
-    project = Project(setup.root, unit.roots, setup.config_src, contents=setup.contents)
+    project = Project(setup.root, unit.roots, setup.config_src, contents=setup.contents,
+                      shared_models=setup.shared_models)
     covered = set()
 
     def declare(item: DeclaredHandler, source: str) -> bool:

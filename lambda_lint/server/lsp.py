@@ -368,7 +368,7 @@ class LambdaLintServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=[lsp for _, lsp in items]))
         self.log_line(f"{analysis.root}: {analysis.analysed} of {analysis.units} units analysed in "
-                      f"{analysis.seconds * 1000:.0f} ms", types.MessageType.Log)
+                      f"{analysis.seconds * 1000:.0f} ms ({analysis.cpu_seconds * 1000:.0f} ms CPU)", types.MessageType.Log)
 
     def position_units(self) -> Callable[[str], int]:
         try:
