@@ -113,6 +113,7 @@ import sys
 from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import __version__
+from .run.files import read_file  # no libcst: the pre-scan stays cheap
 
 # The engine's test for a conventional handler candidate (project.HANDLER_TEXT);
 # duplicated so that the pre-scan never imports libcst. A test keeps them equal.
@@ -143,9 +144,6 @@ NOT_TEMPLATES = frozenset(
 # Discovery only looks at the start of a larger infrastructure file.
 MAX_INFRASTRUCTURE_BYTES = 8 * 1024 * 1024
 LARGE_FILE_PREFIX = 65536
-# The engine's limit for a Python file (engine.MAX_FILE_BYTES): larger ones are
-# LAM001 candidates, which the engine reports.
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 Finding = Tuple[int, int, str]  # (1-based line, 0-based column, "LAM101 message")
 
@@ -291,7 +289,7 @@ def _may_hold_lambda_code(root: str, config) -> bool:
 
 def _declares_handlers(path: str, lower: str) -> bool:
     if lower.endswith(".py"):
-        data = _read(path)
+        data = read_file(path)
         # An unreadable file is a LAM001 candidate for the engine: let it decide.
         # (One regex with the markers as alternatives is twice as slow as this.)
         return data is None or HANDLER_TEXT.search(data) is not None or any(m in data for m in PYTHON_MARKERS)
@@ -307,23 +305,12 @@ def _declares_handlers(path: str, lower: str) -> bool:
         markers = DOCKER_MARKERS
     else:
         return False
-    data = _read(path)
+    data = read_file(path)
     if data is None:
         return False  # discovery only warns about an unreadable infrastructure file
     if len(data) > MAX_INFRASTRUCTURE_BYTES:
         data = data[:LARGE_FILE_PREFIX]
     return any(marker in data for marker in markers)
-
-
-def _read(path: str) -> Optional[bytes]:
-    """The file's bytes; None when unreadable or beyond the engine's size limit (it reports those)."""
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            return None
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
 
 
 def _same_text(data: Optional[bytes], lines: Sequence[str]) -> bool:

@@ -36,7 +36,7 @@ def error_of(start, **kwargs):
 
 def test_catalog_codes_all_match_the_pattern():
     assert all(KNOWN_CODE_PATTERN.match(code) for code in CATALOG_CODES)
-    assert len(set(CATALOG_CODES)) == len(CATALOG_CODES) == 19
+    assert len(set(CATALOG_CODES)) == len(CATALOG_CODES) == 23
 
 
 def test_all_keys_in_kebab_case(project):
@@ -248,8 +248,8 @@ def test_table_must_be_a_table(project):
         ('ignore = ["lam101"]', "ignore: unknown rule code or prefix 'lam101' (codes are upper case: 'LAM101')"),
         ('ignore = ["LAM1011"]', "ignore: unknown rule code or prefix 'LAM1011' (did you mean 'LAM101'?)"),
         (
-            'per-file-ignores = { "a.py" = ["LAM106"] }',
-            "per-file-ignores.\"a.py\": unknown rule code or prefix 'LAM106' (did you mean 'LAM105'?)",
+            'per-file-ignores = { "a.py" = ["LAM108"] }',
+            "per-file-ignores.\"a.py\": unknown rule code or prefix 'LAM108' (did you mean 'LAM107'?)",
         ),
     ],
 )

@@ -357,12 +357,11 @@ def test_prescan_is_in_step_with_the_engine_and_discovery():
     import pkgutil
 
     import lambda_lint.discovery as discovery
-    from lambda_lint.run import files, plan
+    from lambda_lint.run import plan
     from lambda_lint.discovery import common, walk
     from lambda_lint.analysis.project import HANDLER_TEXT
 
     assert flake8_plugin.HANDLER_TEXT.pattern == HANDLER_TEXT.pattern == plan.HANDLER_TEXT.pattern
-    assert flake8_plugin.MAX_FILE_BYTES == files.MAX_FILE_BYTES
     assert flake8_plugin.MAX_INFRASTRUCTURE_BYTES == discovery.MAX_INFRASTRUCTURE_BYTES
     assert flake8_plugin.SKIPPED_FOLDERS == common.SKIPPED_FOLDERS
     assert flake8_plugin.NOT_TEMPLATES == walk.NOT_TEMPLATES

@@ -16,8 +16,8 @@ def test_default_is_everything_but_default_off():
 
 
 def test_select_by_prefix():
-    assert on(select=["LAM1"]) == {"LAM101", "LAM102", "LAM103", "LAM104", "LAM105"}
-    assert on(select=["LAM101", "LAM20"]) == {"LAM101", "LAM201", "LAM202", "LAM203"}
+    assert on(select=["LAM1"]) == {"LAM101", "LAM102", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107"}
+    assert on(select=["LAM101", "LAM20"]) == {"LAM101", "LAM201", "LAM202", "LAM203", "LAM204"}
 
 
 def test_selecting_everything_includes_default_off():
@@ -47,13 +47,14 @@ def test_ignore_prefix_removes_from_default():
 
 
 def test_cli_select_replaces_config_select():
-    assert on(select=["LAM1"], cli_select=["LAM2"]) == {"LAM201", "LAM202", "LAM203"}
+    assert on(select=["LAM1"], cli_select=["LAM2"]) == {"LAM201", "LAM202", "LAM203", "LAM204"}
 
 
 def test_cli_select_keeps_config_ignore_and_extend_select():
     assert on(select=["LAM1"], ignore=["LAM202"], extend_select=["LAM501"], cli_select=["LAM2"]) == {
         "LAM201",
         "LAM203",
+        "LAM204",
         "LAM501",
     }
 
@@ -67,7 +68,7 @@ def test_cli_options_apply_after_config_options():
     assert on(extend_select=["LAM403"], cli_ignore=["LAM4"]) == ALL - {"LAM401", "LAM402", "LAM403"}
     assert on(ignore=["LAM101"], cli_extend_select=["LAM1"]) == ALL - {"LAM403"}
     # Within the CLI layer, specificity decides again.
-    assert on(cli_ignore=["LAM1"], cli_extend_select=["LAM102"]) == ALL - {"LAM101", "LAM103", "LAM104", "LAM105", "LAM403"}
+    assert on(cli_ignore=["LAM1"], cli_extend_select=["LAM102"]) == ALL - {"LAM101", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107", "LAM403"}
 
 
 def test_selectors_are_normalized():

@@ -235,3 +235,105 @@ CACHETOOLS_FUNC_NO_TTL = frozenset(
     {"cachetools.func.lru_cache", "cachetools.func.lfu_cache", "cachetools.func.fifo_cache",
      "cachetools.func.rr_cache", "cachetools.func.mru_cache"}
 )
+
+# LAM106: process-wide registries that warm-path code can only add to.
+# ``logging`` loggers: any ``getLogger(...)`` result is the registered singleton for that name.
+LOGGER_FACTORY = "logging.getLogger"
+LOGGER_OBJECTS = frozenset({"logging.root"})
+LOGGER_ADDERS = frozenset({"addHandler", "addFilter"})
+LOGGER_REMOVERS = frozenset({"removeHandler", "removeFilter"})
+LOGURU_LOGGER = "loguru.logger"
+LOGURU_ADDERS = frozenset({"add"})
+ATEXIT_REGISTER = "atexit.register"
+ATEXIT_UNREGISTER = "atexit.unregister"
+SIGNAL_SIGNAL = "signal.signal"
+SIGNAL_GETSIGNAL = "signal.getsignal"
+# Framework objects: the constructor (or the head of a builder chain, ``Application.builder()...build()``)
+# and the methods that add an entry to the object's handler, middleware, route or listener lists.
+# ``add_error_handler``/``add_exception_handler`` are not here: they are keyed and replace.
+REGISTRIES = {
+    "telegram.ext.Application": frozenset({"add_handler", "add_handlers"}),
+    "telegram.ext.ApplicationBuilder": frozenset({"add_handler", "add_handlers"}),
+    "telegram.ext.Dispatcher": frozenset({"add_handler"}),
+    "telegram.ext.Updater": frozenset({"add_handler"}),
+    "fastapi.FastAPI": frozenset({"add_middleware", "include_router", "add_api_route", "add_route", "mount",
+                                  "add_event_handler"}),
+    "fastapi.APIRouter": frozenset({"include_router", "add_api_route", "add_route", "add_event_handler"}),
+    "starlette.applications.Starlette": frozenset({"add_middleware", "add_route", "mount", "add_event_handler"}),
+    "flask.Flask": frozenset({"register_blueprint", "add_url_rule", "before_request", "after_request"}),
+    "flask.Blueprint": frozenset({"register_blueprint", "add_url_rule", "before_request", "after_request"}),
+    "aiogram.Dispatcher": frozenset({"include_router", "include_routers"}),
+    "aiogram.Router": frozenset({"include_router", "include_routers"}),
+    "slack_bolt.App": frozenset({"use", "middleware"}),
+    "slack_bolt.async_app.AsyncApp": frozenset({"use", "middleware"}),
+    "telebot.TeleBot": frozenset({"register_message_handler", "register_callback_query_handler",
+                                  "add_message_handler", "add_callback_query_handler", "add_middleware_handler",
+                                  "setup_middleware"}),
+}
+# aiogram's event observers (``dp.message.register(handler)``) live on its dispatchers and routers.
+OBSERVER_OWNERS = frozenset({"aiogram.Dispatcher", "aiogram.Router"})
+OBSERVER_ADDERS = frozenset({"register"})
+# Route and listener decorators: applied to a function defined inside a warm-path function, they
+# register one more listener on every invocation.
+ROUTE_DECORATORS = {
+    "fastapi.FastAPI": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route",
+                                  "route", "websocket", "middleware", "on_event"}),
+    "fastapi.APIRouter": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route",
+                                    "route", "websocket", "on_event"}),
+    "flask.Flask": frozenset({"route", "get", "post", "put", "patch", "delete", "before_request",
+                              "after_request"}),
+    "flask.Blueprint": frozenset({"route", "get", "post", "put", "patch", "delete", "before_request",
+                                  "after_request"}),
+    "slack_bolt.App": frozenset({"command", "event", "message", "action", "shortcut", "view", "options",
+                                 "use", "middleware"}),
+    "slack_bolt.async_app.AsyncApp": frozenset({"command", "event", "message", "action", "shortcut", "view",
+                                                "options", "use", "middleware"}),
+    "telebot.TeleBot": frozenset({"message_handler", "callback_query_handler", "inline_handler",
+                                  "edited_message_handler", "channel_post_handler", "middleware_handler"}),
+    "aiogram.Dispatcher": frozenset({"message", "callback_query", "inline_query", "edited_message",
+                                     "channel_post", "chat_member", "my_chat_member", "errors"}),
+    "aiogram.Router": frozenset({"message", "callback_query", "inline_query", "edited_message",
+                                 "channel_post", "chat_member", "my_chat_member", "errors"}),
+}
+# Reset a registry: ``logger.handlers.clear()``, loguru ``logger.remove()`` with no argument.
+REGISTRY_LISTS = frozenset({"handlers", "filters"})
+
+# LAM107: wall-clock readings. Monotonic clocks (``monotonic``, ``perf_counter``, ``process_time``)
+# only measure intervals and are not here.
+WALL_CLOCKS = frozenset(
+    {"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+     "time.time", "time.time_ns", "pendulum.now", "pendulum.today", "arrow.now", "arrow.utcnow"}
+)
+# Readings only when called without the time argument (``localtime(secs)`` converts, it does not read).
+WALL_CLOCKS_WITHOUT_ARGUMENT = {"time.localtime": 0, "time.gmtime": 0, "time.ctime": 0, "time.strftime": 1}
+# Words of a name that mark an initialisation time (``COLD_START_AT``, ``INIT_TS``, ``_loaded``).
+INIT_TIME_WORDS = frozenset(
+    {"start", "started", "init", "boot", "booted", "cold", "loaded", "import", "imported", "launch", "launched"}
+)
+DATACLASS_DECORATORS = frozenset(
+    {"dataclasses.dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable",
+     "attrs.define", "attrs.frozen", "attrs.mutable"}
+)
+FIELD_FUNCTIONS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"})
+
+# LAM204: objects bound to the event loop they first run on (configuration: ``extend-loop-bound``).
+LOOP_BOUND = frozenset(
+    {"asyncio.Lock", "asyncio.Event", "asyncio.Condition", "asyncio.Semaphore", "asyncio.BoundedSemaphore",
+     "asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue", "asyncio.Barrier",
+     "aiohttp.ClientSession", "aiohttp.TCPConnector", "httpx.AsyncClient", "redis.asyncio.Redis",
+     "redis.asyncio.from_url", "redis.asyncio.StrictRedis", "redis.asyncio.Redis.from_url",
+     "motor.motor_asyncio.AsyncIOMotorClient", "asyncpg.connect", "asyncpg.create_pool",
+     "aiomysql.connect", "aiomysql.create_pool", "sqlalchemy.ext.asyncio.create_async_engine"}
+)
+# What starts a new event loop in the invocation.
+ASYNCIO_RUN = "asyncio.run"
+NEW_EVENT_LOOP = "asyncio.new_event_loop"
+ASYNCIO_RUNNER = "asyncio.Runner"
+# A guard that compares the running loop protects a lazily created loop-bound object.
+RUNNING_LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop",
+                                  "asyncio.events.get_running_loop"})
+
+# LAM103: the process environment is module-level state.
+ENVIRON = "os.environ"
+ENVIRON_WRITERS = frozenset({"update", "setdefault", "__setitem__"})
+PUTENV = "os.putenv"

@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 import libcst as cst
 
 from .model import Function, Site
-from .names import dotted, names_in
+from .names import contains, dotted, names_in
 
 # Nodes a statement can sit under without being conditional.
 _UNCONDITIONAL = (
@@ -112,15 +112,7 @@ def _block_path(site: Site) -> list:
 
 
 def _returns_in(node: cst.CSTNode) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Return):
-            return True
-        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
-        stack.extend(current.children)
-    return False
+    return contains(node, cst.Return)
 
 
 def released_on_every_path(creation: Site, releases: Iterable[Site]) -> bool:

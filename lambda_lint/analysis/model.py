@@ -159,6 +159,32 @@ def store_targets(node: cst.CSTNode) -> list:
     return []
 
 
+def values_bound_to(fn: "Function", name: str) -> list:
+    """(value, element index or None) for each assignment in ``fn`` that binds ``name``,
+    and each ``with ... as name`` (the context manager expression). For ``a, b = value``
+    the index says which element of ``value`` the name takes."""
+    out = []
+    for site in fn.stores:
+        node = site.node
+        value = getattr(node, "value", None)
+        if value is None or isinstance(node, cst.AugAssign):
+            continue
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, cst.Name):
+                if target.value == name:
+                    out.append((value, None))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for i, element in enumerate(target.elements):
+                    if any(isinstance(t, cst.Name) and t.value == name for t in flatten_target(element.value)):
+                        out.append((value, i))
+    for site in fn.withs:
+        for item in site.node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name:
+                out.append((item.item, None))
+    return out
+
+
 def flatten_target(target: cst.CSTNode) -> list:
     """The names/attributes/subscripts an assignment target binds (``a, (b, *c)`` -> a, b, c)."""
     if isinstance(target, (cst.Tuple, cst.List)):

@@ -1,7 +1,7 @@
 """Small questions about expressions: dotted names, literals, call shapes."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 import libcst as cst
 
@@ -110,8 +110,12 @@ def source_text(node: cst.CSTNode) -> str:
         return repr(node)
 
 
-def names_in(expr: cst.CSTNode) -> set:
-    """Every Name read inside an expression (a small, local walk)."""
+def names_in(expr: cst.CSTNode, parts: Optional[Callable[[cst.CSTNode], Optional[Sequence]]] = None) -> set:
+    """Every Name read inside an expression (a small, local walk).
+
+    ``parts(node)`` may say which parts of a node to walk on (an empty list: none
+    of it); None means all its children.
+    """
     found = set()
     stack = [expr]
     while stack:
@@ -121,5 +125,19 @@ def names_in(expr: cst.CSTNode) -> set:
         elif isinstance(node, cst.Attribute):
             stack.append(node.value)
         else:
-            stack.extend(node.children)
+            chosen = parts(node) if parts is not None else None
+            stack.extend(node.children if chosen is None else chosen)
     return found
+
+
+def contains(node: cst.CSTNode, kind) -> bool:
+    """Whether ``node`` holds a ``kind`` node in its own scope (not in nested functions, lambdas or classes)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
+            return True
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(current.children)
+    return False

@@ -253,6 +253,16 @@ class Project:
                             return found
         return None
 
+    def called_function(self, fn: Function, func: cst.CSTNode) -> Optional[Function]:
+        """The project function that ``func`` (a call's callee in ``fn``) names, if any."""
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return None
+        try:
+            target = self.resolve_expr(fn, func)
+        except RecursionError:
+            return None
+        return target if isinstance(target, Function) else None
+
     def resolve_expr(self, fn: Function, expr: cst.CSTNode):
         """A Name/Attribute as a project Function, ClassInfo or ModuleModel, or None."""
         if isinstance(expr, cst.Name):

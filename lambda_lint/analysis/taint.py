@@ -12,6 +12,7 @@ from typing import Dict, Set
 import libcst as cst
 
 from .model import Function, flatten_target, store_targets
+from .names import names_in
 
 # Calls whose result says something about a value without carrying it.
 _NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "hasattr", "callable", "type", "id"})
@@ -19,30 +20,24 @@ _NOT_DERIVING_CALLS = frozenset({"len", "bool", "isinstance", "issubclass", "has
 
 def derived_names(expr: cst.CSTNode) -> frozenset:
     """Names whose value flows into ``expr``'s value."""
-    found = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            found.add(node.value)
-        elif isinstance(node, cst.Attribute):
-            stack.append(node.value)
-        elif isinstance(node, cst.IfExp):
-            stack.extend((node.body, node.orelse))
-        elif isinstance(node, (cst.Comparison, cst.Lambda)):
-            continue
-        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            continue
-        elif isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Name) and node.func.value in _NOT_DERIVING_CALLS:
-                continue
-            stack.append(node.func)
-            stack.extend(a.value for a in node.args)
-        elif isinstance(node, cst.Arg):
-            stack.append(node.value)
-        else:
-            stack.extend(node.children)
-    return frozenset(found)
+    return frozenset(names_in(expr, _value_parts))
+
+
+def _value_parts(node: cst.CSTNode):
+    """The parts of ``node`` whose values flow into its value (None: all of them)."""
+    if isinstance(node, cst.IfExp):
+        return (node.body, node.orelse)
+    if isinstance(node, (cst.Comparison, cst.Lambda)):
+        return ()
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        return ()
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Name) and node.func.value in _NOT_DERIVING_CALLS:
+            return ()
+        return (node.func, *(a.value for a in node.args))
+    if isinstance(node, cst.Arg):
+        return (node.value,)
+    return None
 
 
 class Taint:

@@ -16,7 +16,7 @@ from typing import List, Optional
 import libcst as cst
 
 from . import apis
-from .model import Function, Site, flatten_target
+from .model import Function, Site, flatten_target, values_bound_to
 from .names import call_method, call_receiver, dotted, keyword_arg, names_in, positional_args, string_value
 
 _DEPTH = 8
@@ -202,7 +202,7 @@ class Paths:
                 prefix = text.split("{", 1)[0]
                 varies = any(self.varies(fn, a.value) for a in call.args)
                 return PathValue(base.tmp, varies, False, frozenset(), frozenset(), prefix, None)
-        target = self._project_function(fn, call.func)
+        target = self.ctx.project.called_function(fn, call.func)
         if target is not None and target is not fn and depth < 3:
             # a helper that builds the path: ``_scratch(name)`` -> ``os.path.join("/tmp", name)``
             values = [self.evaluate(target, s.node.value, depth + 1) for s in target.returns if s.node.value is not None]
@@ -354,40 +354,10 @@ class Paths:
     # -- where names get their values ------------------------------------------------------------
     def _assigned(self, fn: Function, name: str) -> list:
         """(scope, value, tuple index or None) for each local assignment or ``with ... as name``."""
-        out = []
-        for site in fn.stores:
-            node = site.node
-            value = getattr(node, "value", None)
-            if value is None or isinstance(node, cst.AugAssign):
-                continue
-            if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    t = target.target
-                    if isinstance(t, cst.Name) and t.value == name:
-                        out.append((fn, value, None))
-                    elif isinstance(t, (cst.Tuple, cst.List)):
-                        for i, el in enumerate(t.elements):
-                            if isinstance(el.value, cst.Name) and el.value.value == name:
-                                out.append((fn, value, i))
-            elif isinstance(node.target, cst.Name) and node.target.value == name:
-                out.append((fn, value, None))
-        for site in fn.withs:
-            for item in site.node.items:
-                if item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name:
-                    out.append((fn, item.item, None))
-        return out
+        return [(fn, value, index) for value, index in values_bound_to(fn, name)]
 
     def self_attribute_values(self, fn: Function, attr: str) -> list:
         return fn.cls.attribute_values(attr) if fn.cls is not None else []
-
-    def _project_function(self, fn: Function, func) -> Optional[Function]:
-        if not isinstance(func, (cst.Name, cst.Attribute)):
-            return None
-        try:
-            target = self.ctx.project.resolve_expr(fn, func)
-        except RecursionError:
-            return None
-        return target if isinstance(target, Function) else None
 
     # -- creations ------------------------------------------------------------------------------
     def creations(self, fn: Function) -> List[Creation]:
@@ -567,7 +537,7 @@ class Paths:
         if depth > 1:
             return None
         call = site.node
-        target = self._project_function(fn, call.func)
+        target = self.ctx.project.called_function(fn, call.func)
         if target is None or target is fn or target.is_module_scope:
             return None
         params = list(target.params)

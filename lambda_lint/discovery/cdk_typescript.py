@@ -15,7 +15,7 @@ import os
 import re
 from typing import List, Optional, Set
 
-from .common import Collector, line_of_offset, nearest_marker_folder
+from .common import Collector, candidate_texts, line_of_offset, nearest_marker_folder
 
 MARKERS = (b"Function(",)
 CONSTRUCT = re.compile(r"\bnew\s+(?:[\w$]+\.)*(Function|SingletonFunction|PythonFunction)\s*(?:<[^>()]*>\s*)?\(")
@@ -28,17 +28,11 @@ ENTRY = re.compile(r"\bentry\s*:\s*")
 
 
 def scan(paths: List[str], collector: Collector, read, cdk_apps: Set[str]) -> None:
-    for path in paths:
-        folder = os.path.dirname(path)
-        app_dir = nearest_marker_folder(folder, collector.root, cdk_apps)
-        if app_dir is None:
-            continue  # TypeScript outside a CDK app is not infrastructure
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
+    # TypeScript outside a CDK app is not infrastructure.
+    app_dirs = {path: nearest_marker_folder(os.path.dirname(path), collector.root, cdk_apps) for path in paths}
+    in_apps = [path for path in paths if app_dirs[path] is not None]
+    for path, text in candidate_texts(in_apps, collector, read, MARKERS):
+        app_dir = app_dirs[path]
         for match in CONSTRUCT.finditer(text):
             start = match.end()
             end = closing_paren(text, start)

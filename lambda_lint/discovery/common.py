@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Iterable, Iterator, List, Optional, Set, Tuple
 
 from ..analysis.sources import ParseFailure, read_bytes
+from .yaml_lines import LoadError, load_documents
 
 # Folders never worth walking: tool output, dependencies and build copies of the
 # code (a build folder holds a second copy of every handler, which would be
@@ -297,3 +298,26 @@ def nearest_marker_folder(start: str, root: str, marker_folders: Set[str]) -> Op
         if parent == folder:
             return None
         folder = parent
+
+
+def candidate_texts(paths: Iterable[str], collector: "Collector", read, markers) -> Iterator[Tuple[str, str]]:
+    """(path, text) of each candidate file that mentions one of ``markers`` and can be decoded
+    (the others are skipped, with a warning from the collector where it is worth one)."""
+    for path in paths:
+        data = read(path, markers)
+        if data is None:
+            continue
+        text = collector.read_text(path, data)
+        if text is not None:
+            yield path, text
+
+
+def yaml_candidates(paths: Iterable[str], collector: "Collector", read, markers) -> Iterator[Tuple[str, str, list]]:
+    """(path, text, documents) of each candidate YAML/JSON file that loads; a file that does not is warned about."""
+    for path, text in candidate_texts(paths, collector, read, markers):
+        try:
+            documents = load_documents(path, text)
+        except LoadError as exc:
+            collector.warn(path, exc.line, exc.message)
+            continue
+        yield path, text, documents

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from .common import Collector, inside, module_candidates, split_handler
+from .common import Collector, candidate_texts, inside, module_candidates, split_handler
 
 MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
 LAMBDA_PYTHON_IMAGE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)?(?:public\.ecr\.aws/lambda/python|(?:docker\.io/)?amazon/aws-lambda-python)(?:[:@].*)?$", re.I)
@@ -120,13 +120,7 @@ def is_lambda_image(chain: List[Stage]) -> bool:
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
+    for path, text in candidate_texts(paths, collector, read, MARKERS):
         chain = stage_chain(stages_of(instructions_of(text)))
         if not chain or not is_lambda_image(chain):
             continue

@@ -18,8 +18,8 @@ import os
 from typing import List, Optional
 
 from . import docker
-from .common import Collector, first_line_containing, is_python_runtime, split_handler
-from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
+from .common import Collector, first_line_containing, is_python_runtime, split_handler, yaml_candidates
+from .yaml_lines import LineList, LineMap, mapping_at, type_name
 
 MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
 FUNCTION_TYPES = {"AWS::Serverless::Function": "sam", "AWS::Lambda::Function": "cloudformation"}
@@ -27,18 +27,7 @@ GLOBAL_DEFAULTS = ("Handler", "CodeUri", "Runtime")
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
-        try:
-            documents = load_documents(path, text)
-        except LoadError as exc:
-            collector.warn(path, exc.line, exc.message)
-            continue
+    for path, text, documents in yaml_candidates(paths, collector, read, MARKERS):
         for document in documents:
             TemplateReader(path, text, document, collector).read()
 

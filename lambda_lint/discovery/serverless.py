@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from typing import List
 
-from .common import Collector, is_python_runtime
-from .yaml_lines import LineList, LineMap, LoadError, load_documents, mapping_at, type_name
+from .common import Collector, is_python_runtime, yaml_candidates
+from .yaml_lines import LineList, LineMap, mapping_at, type_name
 
 MARKERS = (b"handler",)
 # Handler modules that serverless plugins generate when packaging.
@@ -24,18 +24,7 @@ PLUGIN_HANDLERS = frozenset({"wsgi_handler.handler", "wsgi.handler", "serverless
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        text = collector.read_text(path, data)
-        if text is None:
-            continue
-        try:
-            documents = load_documents(path, text)
-        except LoadError as exc:
-            collector.warn(path, exc.line, exc.message)
-            continue
+    for path, _, documents in yaml_candidates(paths, collector, read, MARKERS):
         if documents and isinstance(documents[0], LineMap):
             read_service(path, documents[0], collector)
         elif documents and documents[0] is not None:

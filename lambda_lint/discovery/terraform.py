@@ -21,7 +21,7 @@ import os
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .common import Collector, is_python_runtime, line_of_offset
+from .common import Collector, candidate_texts, is_python_runtime, line_of_offset
 
 MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
 ARCHIVE_OUTPUT = re.compile(r"^\$\{data\.archive_file\.([\w-]+)\.output_path\}$")
@@ -31,13 +31,7 @@ PATH_VARIABLES = re.compile(r"\$\{path\.(?:module|root|cwd)\}")
 def scan(folders: Dict[str, List[str]], collector: Collector, read) -> None:
     for folder, paths in sorted(folders.items()):
         parsed: List[Tuple[str, str, dict]] = []
-        for path in paths:
-            data = read(path, MARKERS)
-            if data is None:
-                continue
-            text = collector.read_text(path, data)
-            if text is None:
-                continue
+        for path, text in candidate_texts(paths, collector, read, MARKERS):
             document = parse_hcl(path, text, collector)
             if document is not None:
                 parsed.append((path, text, document))

@@ -19,6 +19,8 @@ from ..diagnostics import Fix
 # code -> module of this package that builds its fix
 FIXERS = {
     "LAM104": "lam104",
+    "LAM106": "lam106",
+    "LAM107": "lam107",
     "LAM201": "lam201",
     "LAM202": "lam202",
     "LAM301": "lam301",

@@ -674,11 +674,11 @@ def assignments_to(fn: Function, name: str) -> list:
 def bound_in_headers(fn: Function, name: str) -> bool:
     """``name`` is bound by a for-loop, with-item, except clause, walrus, import or nested def."""
     for site in fn.loops:
-        if name in _target_names(site.node.target):
+        if name in target_names(site.node.target):
             return True
     for site in fn.withs:
         for item in site.node.items:
-            if item.asname is not None and name in _target_names(item.asname.name):
+            if item.asname is not None and name in target_names(item.asname.name):
                 return True
     if name in fn.nested:
         return True
@@ -689,7 +689,7 @@ def bound_in_headers(fn: Function, name: str) -> bool:
             continue
         if isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name) and node.target.value == name:
             return True
-        if isinstance(node, cst.ExceptHandler) and node.name is not None and name in _target_names(node.name.name):
+        if isinstance(node, cst.ExceptHandler) and node.name is not None and name in target_names(node.name.name):
             return True
         if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
@@ -700,17 +700,11 @@ def bound_in_headers(fn: Function, name: str) -> bool:
     return False
 
 
-def _target_names(target) -> set:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out = set()
-        for el in target.elements:
-            out |= _target_names(el.value)
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
+def target_names(target) -> set:
+    """The plain names an assignment, loop or ``as`` target binds (``a, (b, *c)`` -> a, b, c)."""
+    from ..analysis.model import flatten_target
+
+    return {t.value for t in flatten_target(target) if isinstance(t, cst.Name)}
 
 
 def line_of(ctx, node) -> int:

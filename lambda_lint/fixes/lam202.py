@@ -36,6 +36,7 @@ from .common import (
     code_of,
     fresh_name,
     insert_module_statement,
+    target_names,
     top_level_index,
 )
 
@@ -278,15 +279,15 @@ def _bound_by(stmt) -> set:
         if isinstance(node, cst.Lambda):
             continue
         if isinstance(node, (cst.AssignTarget,)):
-            found |= _names_of_target(node.target)
+            found |= target_names(node.target)
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            found |= _names_of_target(node.target)
+            found |= target_names(node.target)
         elif isinstance(node, (cst.For, cst.CompFor)):
-            found |= _names_of_target(node.target)
+            found |= target_names(node.target)
         elif isinstance(node, cst.AsName):
-            found |= _names_of_target(node.name)
+            found |= target_names(node.name)
         elif isinstance(node, cst.NamedExpr):
-            found |= _names_of_target(node.target)
+            found |= target_names(node.target)
         elif isinstance(node, cst.ImportAlias):
             local = node.asname.name if node.asname is not None else node.name
             name = dotted(local)
@@ -294,19 +295,6 @@ def _bound_by(stmt) -> set:
                 found.add(name.split(".")[0])
         stack.extend(node.children)
     return found
-
-
-def _names_of_target(target) -> set:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out = set()
-        for el in target.elements:
-            out |= _names_of_target(el.value)
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _names_of_target(target.value)
-    return set()
 
 
 def _existing_binding(ctx, fn, call, enclosing) -> Optional[str]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.apis import THREAD_CONSTRUCTORS
+from ..analysis.flow import top_statement
+from ..analysis.names import contains
 from .common import (
     UNSAFE,
     assignments_to,
@@ -47,10 +49,10 @@ def fix(code, ctx, report):
     body = fn.node.body
     if not isinstance(body, cst.IndentedBlock):
         return None
-    statements = list(body.body)
-    start_index = next((i for i, s in enumerate(statements) if s is line), None)
-    if start_index is None:
+    if top_statement(site) is not line:
         return None  # not directly in the function body (inside a loop or a branch)
+    statements = list(body.body)
+    start_index = next(i for i, s in enumerate(statements) if s is line)
 
     receiver = func.value
     if isinstance(receiver, cst.Name):
@@ -66,7 +68,7 @@ def fix(code, ctx, report):
         return None
 
     rest = statements[start_index + 1:]
-    early = any(_has_return(s) for s in rest[:-1]) or (rest and _has_return(rest[-1]) and not _is_return_line(rest[-1]))
+    early = any(contains(s, cst.Return) for s in rest[:-1]) or (rest and contains(rest[-1], cst.Return) and not _is_return_line(rest[-1]))
     join = expression_statement(
         cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name("join")))
     )
@@ -134,14 +136,3 @@ def _bound_once_before(ctx, fn, name, statements, start_index) -> bool:
 def _is_return_line(stmt) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Return)
 
-
-def _has_return(node) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Return):
-            return True
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(current.children)
-    return False

@@ -1,4 +1,5 @@
 """LAM103 request-data-in-global."""
+from ..analysis.environ import environment_writes
 from ..analysis.memo import memo_store
 from ..analysis.state import bound_line, request_data_stored, state_writes
 from .base import Rule
@@ -74,4 +75,18 @@ def lambda_handler(event, context):
                 "the next invocation in this environment will see it",
                 "Keep request data in local variables or a per-invocation object and pass it to the "
                 "functions that need it.",
+            )
+        yield from _environment_leaks(self, ctx)
+
+
+def _environment_leaks(rule, ctx):
+    """Request data written into ``os.environ``: the environment outlives the invocation."""
+    for write in environment_writes(ctx):
+        if any(ctx.taint.derived(write.site.function, v) for v in write.values):
+            yield rule.report(
+                write.node,
+                "request data from the event/context is written into the process environment (`os.environ`); "
+                "it outlives the invocation, and later invocations, child processes and SDK clients read it",
+                "Pass the value explicitly, or give a child process a per-call copy "
+                "(`subprocess.run(..., env={**os.environ, \"KEY\": value})`).",
             )

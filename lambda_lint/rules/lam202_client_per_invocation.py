@@ -1,5 +1,6 @@
 """LAM202 client-per-invocation."""
 from ..analysis.connections import constructions
+from ..analysis.event_loops import fresh_loop_functions, loop_bound_constructors
 from .base import Rule
 
 
@@ -63,6 +64,8 @@ def lambda_handler(event, context):
 
     def check(self, ctx):
         for made in constructions(ctx):
+            if _serves_one_loop(ctx, made):
+                continue
             what = "SDK client" if made.kind == "sdk" else "connection"
             yield self.report(
                 made.site.node,
@@ -71,3 +74,9 @@ def lambda_handler(event, context):
                 "`if _client is None:` guard) and reuse it; if it depends on request data, keep a small "
                 "keyed, bounded cache of clients.",
             )
+
+
+def _serves_one_loop(ctx, made) -> bool:
+    """A loop-bound client built inside a coroutine that runs on a new loop every invocation cannot be
+    reused by the next invocation (LAM204's side of the catalog): building it there is right."""
+    return made.name in loop_bound_constructors(ctx) and made.site.function in fresh_loop_functions(ctx)

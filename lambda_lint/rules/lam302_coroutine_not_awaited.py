@@ -6,21 +6,13 @@ import libcst as cst
 from ..analysis import apis
 from ..analysis.flow import value_use
 from ..analysis.model import Function
-from ..analysis.names import dotted
+from ..analysis.names import contains, dotted
 from .base import Rule
 
 
 def _yields(fn: Function) -> bool:
     """An ``async def`` with ``yield`` is an async generator, not a coroutine function."""
-    stack = [fn.node.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Yield):
-            return True
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
-        stack.extend(node.children)
-    return False
+    return contains(fn.node.body, cst.Yield)
 
 
 def _made_sync(ctx, fn: Function) -> bool:

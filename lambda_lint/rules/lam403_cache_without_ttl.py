@@ -8,7 +8,7 @@ import libcst as cst
 from ..analysis import apis
 from ..analysis.flow import guarded_by_name, warm_calls_of
 from ..analysis.memo import MEMO_MAPPINGS, memo_store, stamped
-from ..analysis.model import Function, store_targets
+from ..analysis.model import Function, store_targets, values_bound_to
 from ..analysis.names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
 from .base import Rule
 
@@ -296,7 +296,7 @@ class _Remote:
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value in apis.HANDLE_METHODS:
                 return self.handle(fn, func.value, depth + 1)
-            target = self._project_function(fn, func)
+            target = self.ctx.project.called_function(fn, func)
             return target is not None and self._function_returns_handle(target, depth + 1)
         if isinstance(expr, cst.Name):
             return any(self.handle(scope, value, depth + 1) for scope, value in self._values_of(fn, expr.value))
@@ -346,7 +346,7 @@ class _Remote:
             method = func.attr.value
             if _remote_method(method) and self.handle(fn, func.value):
                 return True
-        target = self._project_function(fn, func)
+        target = self.ctx.project.called_function(fn, func)
         if target is not None and target is not fn:
             return self._function_returns_remote(target, depth + 1)
         return False
@@ -363,15 +363,6 @@ class _Remote:
         return self._returns_remote[fn]
 
     # -- where values come from -------------------------------------------------------------
-    def _project_function(self, fn: Function, func) -> Optional[Function]:
-        if not isinstance(func, (cst.Name, cst.Attribute)):
-            return None
-        try:
-            target = self.ctx.project.resolve_expr(fn, func)
-        except RecursionError:
-            return None
-        return target if isinstance(target, Function) else None
-
     def _values_of(self, fn: Function, name: str, local_only: bool = False) -> list:
         """(scope, expression) pairs a name may hold: local assignments and ``with`` targets, else
         (unless ``local_only``) its module-level binding."""
@@ -382,20 +373,7 @@ class _Remote:
             if binding is not None and binding.kind == "call" and isinstance(binding.value, cst.BaseExpression):
                 return [(fn.module.scope, binding.value)]
             return []
-        out = []
-        for site in fn.stores:
-            node = site.node
-            value = getattr(node, "value", None)
-            if value is None or isinstance(node, cst.AugAssign):
-                continue
-            for target in store_targets(node):
-                if isinstance(target, cst.Name) and target.value == name:
-                    out.append((fn, value))
-        for site in fn.withs:
-            for item in site.node.items:
-                if item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name:
-                    out.append((fn, item.item))
-        return out
+        return [(fn, value) for value, _ in values_bound_to(fn, name)]
 
     def _self_attribute_values(self, fn: Function, attr: str) -> list:
         return fn.cls.attribute_values(attr) if fn.cls is not None else []

@@ -22,7 +22,6 @@ import dataclasses
 import difflib
 import io
 import os
-import sys
 import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional

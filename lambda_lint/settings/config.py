@@ -36,16 +36,18 @@ FILE_NAME = "pyproject.toml"
 # configuration never imports the rules (and cannot form an import cycle).
 CATALOG_CODES = (
     "LAM001", "LAM002",
-    "LAM101", "LAM102", "LAM103", "LAM104", "LAM105",
-    "LAM201", "LAM202", "LAM203",
+    "LAM101", "LAM102", "LAM103", "LAM104", "LAM105", "LAM106", "LAM107",
+    "LAM201", "LAM202", "LAM203", "LAM204",
     "LAM301", "LAM302", "LAM303", "LAM304", "LAM305",
     "LAM401", "LAM402", "LAM403",
-    "LAM501",
+    "LAM501", "LAM502",
 )
 KNOWN_CODE_PATTERN = re.compile(r"^LAM\d{0,3}$")
 
 CODE_KEYS = ("select", "extend-select", "ignore")
-STRING_LIST_KEYS = ("exclude", "extend-exclude", "handlers", "extend-clients", "src")
+# Documented API lists that configuration extends with qualified names (LAM106, LAM204).
+EXTEND_LIST_KEYS = ("extend-registries", "extend-loop-bound")
+STRING_LIST_KEYS = ("exclude", "extend-exclude", "handlers", "extend-clients", "src") + EXTEND_LIST_KEYS
 KNOWN_KEYS = CODE_KEYS + STRING_LIST_KEYS + ("per-file-ignores", "fix-maxsize")
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -67,6 +69,8 @@ class Config:
     extend_exclude: list = field(default_factory=list)
     handlers: list = field(default_factory=list)
     extend_clients: list = field(default_factory=list)
+    extend_registries: list = field(default_factory=list)  # "pkg.Class.method" that adds to a registry
+    extend_loop_bound: list = field(default_factory=list)  # constructors of loop-bound objects
     fix_maxsize: int = 128
     src: list = field(default_factory=list)
     # The file's text, kept only to point diagnostics at the line of a handler.
@@ -237,6 +241,7 @@ def _build(path: str, text: str, table: dict) -> Config:
     for name in config.extend_clients:
         if not DOTTED_NAME.match(name):
             fail("extend-clients", f"{name!r} is not a qualified name such as 'mylib.db.connect'")
+    _check_extensions(config, fail)
 
     if "per-file-ignores" in table:
         value = table["per-file-ignores"]
@@ -254,6 +259,15 @@ def _build(path: str, text: str, table: dict) -> Config:
             fail("fix-maxsize", f"expected an integer >= 1, got {value}")
         config.fix_maxsize = value
     return config
+
+
+def _check_extensions(config: Config, fail) -> None:
+    for name in config.extend_registries:
+        if not DOTTED_NAME.match(name) or name.count(".") < 1:
+            fail("extend-registries", f"{name!r} is not a qualified 'package.Class.method' such as 'acme.bus.Bus.subscribe'")
+    for name in config.extend_loop_bound:
+        if not DOTTED_NAME.match(name):
+            fail("extend-loop-bound", f"{name!r} is not a qualified constructor such as 'acme.aio.Client'")
 
 
 def _strings(value, key: str, fail) -> list:
