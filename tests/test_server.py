@@ -195,6 +195,9 @@ def test_client_settings_problems_and_config_path(tmp_path):
         "unsafeFixes: expected true or false",
         "unknown setting 'colour'",
     ]
+    # A client that sends its whole configuration: nothing of ours in it, keep the current settings.
+    assert ClientSettings.from_client({"glspc": {"server": {"command": "x"}}}).foreign
+    assert not ClientSettings.from_client({"lambda-lint": {}}).foreign
     write(tmp_path, {"app.py": HANDLER, "lint.toml": '[tool.lambda-lint]\nselect = ["LAM402"]\n'})
     session = Session([str(tmp_path)], ClientSettings.from_client({"configPath": "lint.toml"}))
     app = tmp_path / "app.py"

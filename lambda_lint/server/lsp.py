@@ -65,9 +65,8 @@ class Lines:
         index = line - 1
         if index < 0:
             return types.Position(0, 0)
-        if index >= len(self.lines):
-            return types.Position(len(self.lines), 0) if index == len(self.lines) else \
-                types.Position(len(self.lines) - 1, self.units(self.lines[-1]))
+        if index >= len(self.lines):  # past the end: the end of the document
+            return types.Position(len(self.lines) - 1, self.units(self.lines[-1]))
         text = self.lines[index]
         return types.Position(index, self.units(text[: max(column - 1, 0)]))
 
@@ -304,6 +303,7 @@ class LambdaLintServer(LanguageServer):
         self._running: Dict[str, asyncio.Future] = {}
         self._again: Dict[str, str] = {}  # project root -> a document to analyse after the running one
         self._shut_down = False
+        self._shown: set = set()  # error messages already shown to the user
 
     # -- scheduling ------------------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:
@@ -352,7 +352,9 @@ class LambdaLintServer(LanguageServer):
         return documents, versions
 
     def _publish(self, analysis: Analysis, documents: Dict[str, str], versions: Dict[str, tuple]) -> None:
-        if analysis.error:
+        if analysis.error and analysis.error not in self._shown:
+            # Once per distinct error, not on every keystroke.
+            self._shown.add(analysis.error)
             self.log_line(f"configuration error: {analysis.error}", types.MessageType.Error)
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"lambda-lint: {analysis.error}"))
         for message in analysis.internal_errors:
@@ -409,6 +411,8 @@ class LambdaLintServer(LanguageServer):
 
     def apply_settings(self, value) -> None:
         settings = ClientSettings.from_client(value)
+        if settings.foreign:
+            return
         for problem in settings.problems:
             self.window_show_message(types.ShowMessageParams(types.MessageType.Warning,
                                                              f"lambda-lint settings: {problem}"))
@@ -497,6 +501,7 @@ def create_server() -> LambdaLintServer:
     @_guarded()
     def did_save(ls: LambdaLintServer, params: types.DidSaveTextDocumentParams):
         if params.text_document.uri.endswith("/pyproject.toml"):
+            ls._shown.clear()
             ls.session.configuration_changed()
             ls.schedule_all()
         else:

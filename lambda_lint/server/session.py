@@ -60,6 +60,7 @@ class ClientSettings:
     unsafe_fixes: bool = False
     config_path: Optional[str] = None
     problems: List[str] = field(default_factory=list)  # what was wrong in what the client sent
+    foreign: bool = False  # the client sent settings, but none of ours (keep the current ones)
 
     KEYS = {"select": "select", "extendSelect": "extend_select", "ignore": "ignore",
             "unsafeFixes": "unsafe_fixes", "configPath": "config_path"}
@@ -75,6 +76,10 @@ class ClientSettings:
         settings = cls()
         value = _section(value)
         if not isinstance(value, dict):
+            return settings
+        if value and not any(key in cls.KEYS or key in cls.KEYS.values() for key in value):
+            # Another tool's settings (clients send their whole configuration): nothing for us.
+            settings.foreign = True
             return settings
         for key, item in value.items():
             name = cls.KEYS.get(key) or (key if key in cls.KEYS.values() else None)
@@ -245,6 +250,9 @@ class Session:
     def __init__(self, folders: Iterable[str] = (), settings: Optional[ClientSettings] = None):
         self.folders = [os.path.abspath(f) for f in folders]
         self.settings = settings or ClientSettings()
+        # Analyses change the working directory for their duration; relative paths
+        # from the client are taken from the one the server started in.
+        self._cwd = os.getcwd()
         self._projects: Dict[tuple, _ProjectState] = {}
         self._locations: Dict[str, Location] = {}  # folder of a document -> its location
         # Two locks: finding a document's project (the protocol thread, often) must not
@@ -284,7 +292,7 @@ class Session:
         fallback = workspace or os.path.dirname(path)
         config_path = self.settings.config_path
         if config_path and not os.path.isabs(config_path):
-            config_path = os.path.join(workspace or os.getcwd(), config_path)
+            config_path = os.path.join(workspace or self._cwd, config_path)
         try:
             config = load_config(os.path.dirname(path), config_path)
         except ConfigError as exc:
