@@ -552,6 +552,14 @@ def test_end_to_end_with_a_plain_json_client(tmp_path):
         after = client.wait_notification("textDocument/publishDiagnostics",
                                           lambda p: p["uri"] == uri and p.get("version") == 2)
         assert [d["code"] for d in after["diagnostics"]] == ["LAM103"]
+        # An incremental change (a range) that brings the defect back.
+        column = fixed.splitlines()[5].index("128")
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+            {"range": {"start": {"line": 5, "character": column}, "end": {"line": 5, "character": column + 3}},
+             "text": "None"}]})
+        again = client.wait_notification("textDocument/publishDiagnostics",
+                                          lambda p: p["uri"] == uri and p.get("version") == 3)
+        assert [d["code"] for d in again["diagnostics"]] == ["LAM402", "LAM103"]
         assert client.close() == 0
         assert b"Traceback" not in client.stderr
     finally:
