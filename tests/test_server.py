@@ -101,6 +101,32 @@ def test_an_edit_reparses_only_the_edited_module(tmp_path):
     assert models.get((app, "svc.app", open(app, "rb").read())) is None  # only the latest text is kept
 
 
+def test_discovery_runs_again_only_when_an_infrastructure_file_changes(tmp_path):
+    template = """\
+        Resources:
+          Orders:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: app.{name}
+              CodeUri: src/
+    """
+    write(tmp_path, {"template.yaml": template.format(name="handle"),
+                     "src/app.py": "calls = []\n\n\ndef handle(event, context):\n    calls.append(1)\n"})
+    app = str(tmp_path / "src" / "app.py")
+    session = Session([str(tmp_path)])
+    first = session.analyse(app, {})
+    state = next(iter(session._projects.values()))
+    assert codes_by_line(first, app) == [(5, "LAM101")] and state.discovery.runs == 1
+    edited = session.analyse(app, {app: "calls = []\n\n\ndef handle(event, context):\n    calls.append(2)\n"})
+    assert codes_by_line(edited, app) == [(5, "LAM101")] and state.discovery.runs == 1
+    os.utime(tmp_path / "template.yaml", ns=(1, 1))  # make sure the change is seen whatever the clock
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(template.format(name="process")))
+    renamed = session.analyse(app, {})
+    assert state.discovery.runs == 2
+    assert codes_by_line(renamed, tmp_path / "template.yaml") == [(6, "LAM002")]
+
+
 @pytest.mark.parametrize("group", ["state", "connections", "caches", "background", "tmp", "crossmodule", "discovery"])
 def test_the_session_reports_what_the_cli_reports(group):
     """Same findings as ``lambda-lint check`` on the acceptance projects, first from cold, then warm."""

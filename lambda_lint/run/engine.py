@@ -35,6 +35,10 @@ class Options:
     # Texts to analyse instead of what is on disk, by path (an editor's unsaved buffers,
     # the fixer's rounds). Files not named here are read from disk.
     contents: Optional[Dict[str, bytes]] = None
+    # An object whose ``discover(root, is_excluded)`` stands in for discovery.discover: a
+    # long-lived caller (the language server) reuses the last result while no
+    # infrastructure file changed. None: discover every time.
+    discovery: Optional[object] = None
 
 
 def check(paths: List[str], config=None, options: Optional[Options] = None) -> CheckResult:

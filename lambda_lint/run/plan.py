@@ -126,8 +126,9 @@ class Plan:
             from ..discovery import discover
         except ImportError:
             return
+        memo = getattr(self.options, "discovery", None)
         try:
-            found = discover(self.root, self.excluded)
+            found = (memo.discover if memo is not None else discover)(self.root, self.excluded)
         except Exception as exc:
             result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
             return

@@ -235,11 +235,56 @@ class ModelCache:
         return len(self._latest)
 
 
+class DiscoveryMemo:
+    """The project's infrastructure discovery, reused while no candidate file changed.
+
+    Discovery reads templates and parses CDK apps, which can cost more than
+    re-analysing the edited module; its result depends on the candidate files
+    (found by name in one walk of the tree) and their contents, so a
+    fingerprint of their paths, sizes and modification times decides whether
+    to run it again. Like the CLI, discovery reads files from disk: a template
+    or CDK app counts once it is saved.
+    """
+
+    def __init__(self):
+        self._key = None
+        self._found = None
+        self.runs = 0
+
+    def discover(self, root: str, is_excluded):
+        from ..discovery import discover
+        from ..discovery.walk import find_candidates
+
+        candidates = find_candidates(root, is_excluded)
+        key = (root, _fingerprint(candidates))
+        if key != self._key or self._found is None:
+            self._found = discover(root, is_excluded)
+            self._key = key
+            self.runs += 1
+        return self._found
+
+
+def _fingerprint(candidates) -> tuple:
+    paths = list(candidates.templates) + list(candidates.serverless) + list(candidates.python)
+    paths += list(candidates.typescript) + list(candidates.dockerfiles)
+    for folder in sorted(candidates.terraform):
+        paths += candidates.terraform[folder]
+    marks = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+            marks.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
+        except OSError:
+            marks.append((path, None))
+    return tuple(marks), tuple(sorted(candidates.cdk_apps))
+
+
 @dataclass
 class _ProjectState:
     location: Location
     memo: UnitMemo = field(default_factory=UnitMemo)
     models: ModelCache = field(default_factory=ModelCache)
+    discovery: DiscoveryMemo = field(default_factory=DiscoveryMemo)
     last: Optional[Analysis] = None
 
 
@@ -365,7 +410,8 @@ class Session:
     def _check(self, state: _ProjectState, contents: Dict[str, bytes]):
         location = state.location
         result = CheckResult()
-        options = Options(enabled=location.enabled, contents=contents, jobs=1, use_cache=False)
+        options = Options(enabled=location.enabled, contents=contents, jobs=1, use_cache=False,
+                          discovery=state.discovery)
         plan = Plan(["."], location.config, options, result)
         units = plan.units()
         settings = _settings_key(plan)
