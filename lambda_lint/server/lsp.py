@@ -603,12 +603,31 @@ def create_server() -> LambdaLintServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """Log records as one line each, without tracebacks (the client shows stderr to the user)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().strip().splitlines()
+        text = message[0] if message else record.levelname
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        return f"lambda-lint server: {text}"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Serve LSP on stdin/stdout until the client says exit."""
-    logging.basicConfig(level=logging.ERROR, format="lambda-lint server: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    logging.basicConfig(level=logging.ERROR, handlers=[handler], force=True)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Anything printed by mistake must not corrupt the protocol stream.
     sys.stdout = sys.stderr
-    server = create_server()
-    server.start_io(stdin, stdout)
+    try:
+        server = create_server()
+        server.start_io(stdin, stdout)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        print(f"lambda-lint server: stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     return 0
