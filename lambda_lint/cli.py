@@ -50,12 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every reported line")
     chk.add_argument("--no-cache", action="store_true", help="do not read or write .lambda_lint_cache/")
     chk.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (1: no parallelism)")
+    chk.add_argument("--strict", action="store_true", help="exit 1 when the checked Python files hold no handler")
 
     hnd = sub.add_parser("handlers", help="list the handlers found")
     hnd.add_argument("paths", nargs="*", default=["."])
     hnd.add_argument("--format", choices=("text", "json"), default="text")
     hnd.add_argument("--config")
     hnd.add_argument("--isolated", action="store_true")
+    hnd.add_argument("--explain", action="store_true",
+                     help="per infrastructure file: what it declared and what was resolved; files no handler reaches")
 
     sub.add_parser("server", help="run the language server (LSP over stdin/stdout) for editors")
 
@@ -217,11 +220,27 @@ def report(result: CheckResult, args, fixed: int = 0, applied=None) -> int:
             fh.write(text + ("\n" if text and not text.endswith("\n") else ""))
     elif text:
         print(text)
+    nothing_analysed = _warn_if_nothing_analysed(result)
     if result.errors or result.internal_errors:
         return EXIT_ERROR
     if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
+    if nothing_analysed and getattr(args, "strict", False):
+        return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+NO_HANDLER_HINT = ("no handler found in the checked Python files, so nothing was analysed; declare the entry points in "
+                   "pyproject.toml: [tool.lambda-lint] handlers = [\"module.function\"] (`lambda-lint handlers --explain` "
+                   "shows what was read)")
+
+
+def _warn_if_nothing_analysed(result: CheckResult) -> bool:
+    """Never a silent pass: Python files were checked, but no handler was found to start from."""
+    if result.handlers or not getattr(result, "python_files", None) or result.errors:
+        return False
+    print(f"lambda-lint: {NO_HANDLER_HINT}", file=sys.stderr)
+    return True
 
 
 def _line_reader(result: CheckResult):
@@ -247,8 +266,14 @@ def _handlers(args) -> int:
             print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']})")
         for missing in result.project.missing:
             print(f"{display_path(missing.declared_in)}:{missing.declared_line}: LAM002 handler `{missing.spec}` {missing.reason}")
+    if args.explain and args.format == "text":
+        from .run.explain import explain
+
+        print("\n".join(explain(result, os.path.abspath(result.project.root if result.project is not None else "."))))
     for message in result.errors + result.warnings:
         print(f"lambda-lint: {message}", file=sys.stderr)
+    if not args.explain:
+        _warn_if_nothing_analysed(result)
     return EXIT_ERROR if result.errors else EXIT_CLEAN
 
 

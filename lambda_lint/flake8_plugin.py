@@ -117,12 +117,13 @@ from .run.files import read_file  # no libcst: the pre-scan stays cheap
 
 # The engine's test for a conventional handler candidate (project.HANDLER_TEXT);
 # duplicated so that the pre-scan never imports libcst. A test keeps them equal.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
 
 # Marker text by which each discovery source picks its candidate files
 # (lambda_lint/discovery/*.py MARKERS; a test keeps this table in step).
-PYTHON_MARKERS = (b"aws_cdk", b"Chalice(", b"Blueprint(", b"Mangum(", b"make_lambda_handler(")
-TEMPLATE_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
+PYTHON_MARKERS = (b"aws_cdk", b"Chalice(", b"Blueprint(", b"Mangum(", b"make_lambda_handler(", b"pulumi_aws")
+TEMPLATE_MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function", b"AWS::Serverless::LayerVersion",
+                    b"AWS::Lambda::LayerVersion")
 TERRAFORM_MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
 DOCKER_MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
 TYPESCRIPT_MARKERS = (b"Function(",)
@@ -138,6 +139,8 @@ SKIPPED_FOLDERS = frozenset(
 )
 TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
 SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+ZAPPA_NAMES = frozenset({"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml"})
+TERRAGRUNT_NAMES = frozenset({"terragrunt.hcl"})
 NOT_TEMPLATES = frozenset(
     {"package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json", "composer.lock"}
 )
@@ -293,9 +296,9 @@ def _declares_handlers(path: str, lower: str) -> bool:
         # An unreadable file is a LAM001 candidate for the engine: let it decide.
         # (One regex with the markers as alternatives is twice as slow as this.)
         return data is None or HANDLER_TEXT.search(data) is not None or any(m in data for m in PYTHON_MARKERS)
-    if lower in SERVERLESS_NAMES:
+    if lower in SERVERLESS_NAMES or lower in ZAPPA_NAMES or lower in TERRAGRUNT_NAMES:
         return True
-    if lower.endswith(".tf"):
+    if lower.endswith((".tf", ".tf.json")):
         markers = TERRAFORM_MARKERS
     elif lower.endswith(TEMPLATE_EXTENSIONS) and lower not in NOT_TEMPLATES:
         markers = TEMPLATE_MARKERS

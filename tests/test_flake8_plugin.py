@@ -367,12 +367,15 @@ def test_prescan_is_in_step_with_the_engine_and_discovery():
     assert flake8_plugin.NOT_TEMPLATES == walk.NOT_TEMPLATES
     assert flake8_plugin.TEMPLATE_EXTENSIONS == walk.TEMPLATE_EXTENSIONS
     assert flake8_plugin.SERVERLESS_NAMES == walk.SERVERLESS_NAMES
+    assert flake8_plugin.ZAPPA_NAMES == walk.ZAPPA_NAMES
+    assert flake8_plugin.TERRAGRUNT_NAMES == walk.TERRAGRUNT_NAMES
     ours = {
         "sam": flake8_plugin.TEMPLATE_MARKERS,
         "terraform": flake8_plugin.TERRAFORM_MARKERS,
         "docker": flake8_plugin.DOCKER_MARKERS,
         "cdk_typescript": flake8_plugin.TYPESCRIPT_MARKERS,
-        "serverless": (b"handler",),  # the file name alone is enough for the pre-scan
+        "serverless": (b"handler", b"functions", b"constructs"),  # the file name alone is enough for the pre-scan
+        "zappa": (b"app_function", b"function", b"lambda_handler", b"django_settings"),  # the file name alone, too
     }
     for info in pkgutil.iter_modules(discovery.__path__):
         module = importlib.import_module(f"lambda_lint.discovery.{info.name}")

@@ -240,6 +240,34 @@ def test_fixed_path_near_misses_are_silent(tmp_path):
     '''}, {"LAM501", "LAM502"}) == set()
 
 
+def test_read_after_the_write_or_cleared_first_is_not_a_read_back(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import csv
+        import os
+        import boto3
+
+        s3 = boto3.client("s3")
+        REPORT = "/tmp/report.csv"
+        NOTES = "/tmp/notes.txt"
+
+        def _upload(path):
+            with open(path, "rb") as fh:
+                s3.put_object(Bucket="reports", Key="r.csv", Body=fh)
+
+        def lambda_handler(event, context):
+            with open(REPORT, "w", newline="") as fh:
+                csv.writer(fh).writerows(event["rows"])
+            with open(REPORT) as fh:
+                total = sum(1 for _ in fh)
+            _upload(REPORT)
+            if os.path.exists(NOTES):
+                os.remove(NOTES)
+            with open(NOTES, "w") as fh:
+                fh.write(event["note"])
+            return total
+    '''}, {"LAM501", "LAM502"}) == set()
+
+
 # -- LAM103 on os.environ ------------------------------------------------------------------
 def test_request_data_into_the_environment(tmp_path):
     result = run_check(tmp_path, {"app.py": '''
@@ -295,11 +323,10 @@ import logging
 import sys
 
 logger = logging.getLogger("orders")
-_stream = logging.StreamHandler(sys.stdout)
 
 
 def lambda_handler(event, context):
-    logger.addHandler(_stream)
+    logger.addHandler(logging.StreamHandler(sys.stdout))
     logger.info("order %s", event["id"])
 ''')
     assert new == '''\
@@ -307,14 +334,13 @@ import logging
 import sys
 
 logger = logging.getLogger("orders")
-_stream = logging.StreamHandler(sys.stdout)
 
 
 def lambda_handler(event, context):
     logger.info("order %s", event["id"])
 
 
-logger.addHandler(_stream)
+logger.addHandler(logging.StreamHandler(sys.stdout))
 '''
     again = run_check(tmp_path, codes={"LAM106"})
     assert again.diagnostics == [] and not again.internal_errors
@@ -365,4 +391,41 @@ def lambda_handler(event, context):
     return run_query(event["q"])
 '''
     again = run_check(tmp_path, codes={"LAM107"})
+    assert again.diagnostics == [] and not again.internal_errors
+
+
+def test_lam204_fix_keeps_one_loop_for_the_environment(tmp_path):
+    new = _fixed_once(tmp_path, "LAM204", '''\
+import asyncio
+
+import httpx
+
+http = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await http.get(url)).json()
+
+
+def lambda_handler(event, context):
+    return asyncio.run(fetch(event["url"]))
+''')
+    assert new == '''\
+import asyncio
+
+import httpx
+
+_loop = asyncio.new_event_loop()
+
+http = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await http.get(url)).json()
+
+
+def lambda_handler(event, context):
+    return _loop.run_until_complete(fetch(event["url"]))
+'''
+    again = run_check(tmp_path, codes={"LAM204"})
     assert again.diagnostics == [] and not again.internal_errors

@@ -27,13 +27,31 @@ def test_conventional_handlers(tmp_path):
             def replay(event, context):
                 return event
 
+            def format_row(row, context=None):
+                return row
+
+            def nested():
+                def inner(event, context):
+                    return event
+                return inner
+
             class Api:
                 def lambda_handler(self, event, context):
                     return event
+
+                def on_event(event, context):
+                    return event
+        ''',
+        "test_helpers.py": '''
+            def test_replay(event, context):
+                assert event
         ''',
     })
+    # The catalog's definition: a module-level lambda_handler/handler, or any module-level
+    # function whose first two parameters are named event and context (not a pytest test).
     assert [(h.path.split("/")[-1], h.function, h.line, h.source) for h in result.handlers] == [
         ("app.py", "lambda_handler", 6, "convention"),
+        ("helpers.py", "replay", 5, "convention"),
         ("worker.py", "handler", 2, "convention"),
     ]
 

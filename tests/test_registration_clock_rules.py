@@ -44,6 +44,7 @@ def test_get_logger_inside_the_invocation_is_still_process_wide(tmp_path):
 
 def test_guards_flags_removal_and_reset_are_silent(tmp_path):
     assert findings(tmp_path, {"app.py": '''
+        import functools
         import io
         import logging
         import sys
@@ -69,12 +70,19 @@ def test_guards_flags_removal_and_reset_are_silent(tmp_path):
             root.handlers.clear()
             root.addHandler(logging.StreamHandler())
 
+        @functools.lru_cache(maxsize=None)
+        def _named(name):
+            log = logging.getLogger(name)
+            log.addHandler(logging.StreamHandler())
+            return log
+
         def _replaced():
             for h in list(logger.handlers):
                 logger.removeHandler(h)
             logger.addHandler(logging.StreamHandler())
 
         def lambda_handler(event, context):
+            _named("orders").info("start")
             _sinks()
             _fresh_root()
             _replaced()
@@ -88,6 +96,22 @@ def test_guards_flags_removal_and_reset_are_silent(tmp_path):
                 logger.removeHandler(capture)
                 log.remove(sink)
             return buffer.getvalue()
+    '''}, LAM) == set()
+
+
+def test_adding_the_same_module_level_handler_again_is_silent(tmp_path):
+    # Logger.addHandler/addFilter ignore an object the logger already has.
+    assert findings(tmp_path, {"app.py": '''
+        import logging
+
+        logger = logging.getLogger("orders")
+        _stream = logging.StreamHandler()
+        _only_info = logging.Filter("orders")
+
+        def lambda_handler(event, context, handler=None):
+            logger.addHandler(_stream)
+            logger.addFilter(_only_info)
+            logger.addHandler(handler)
     '''}, LAM) == set()
 
 
@@ -256,7 +280,7 @@ def test_init_names_monotonic_age_arithmetic_and_rebinding_are_silent(tmp_path):
 
         def lambda_handler(event, context):
             global LAST_SEEN
-            expired = datetime.now(timezone.utc) > DEADLINE
+            expired = datetime.now(timezone.utc) > DEADLINE or time.time() > DEADLINE.timestamp()
             now = time.time()
             idle = now - LAST_SEEN
             LAST_SEEN = now
@@ -310,3 +334,21 @@ def test_one_diagnostic_per_reading_statement(tmp_path):
             if event.get("day", TODAY) != TODAY:
                 return {"key": f"{TODAY}/{TODAY.year}"}
     '''}, LAM) == {("app.py", 6, "LAM107"), ("app.py", 7, "LAM107")}
+
+
+def test_clock_imported_from_a_project_module(tmp_path):
+    result = run_check(tmp_path, {
+        "settings.py": '''
+            from datetime import date
+            RUN_DAY = date.today().isoformat()
+            STARTED_AT = date.today()
+        ''',
+        "app.py": '''
+            from settings import RUN_DAY, STARTED_AT
+
+            def lambda_handler(event, context):
+                return {"day": RUN_DAY, "since": str(STARTED_AT)}
+        ''',
+    }, {"LAM107"})
+    assert [(d.path, d.line) for d in result.diagnostics] == [("app.py", 5)]
+    assert result.diagnostics[0].message.startswith("`RUN_DAY` (bound in `settings` on line 3) holds the clock")

@@ -270,6 +270,6 @@ def test_code_outside_the_warm_path_is_not_reported(tmp_path):
         def admin_tool():
             _log.append("x")
 
-        def helper(event, context):
+        def helper(record, context):  # (event, context) would make it a handler (catalog)
             _log.append("y")
     '''}) == set()

@@ -28,6 +28,7 @@ class FrozenClock:
     anchor: cst.CSTNode
     line: int
     cls: Optional[ClassInfo] = None
+    module: str = ""  # the project module that binds it, when it is imported from another one
 
 
 @dataclass
@@ -136,9 +137,7 @@ def clock_uses(ctx) -> List[ClockUse]:
     if cached is not None:
         return cached
     uses: List[ClockUse] = []
-    frozen = frozen_clocks(ctx.model)
-    rebound = _rebound_names(ctx)
-    frozen = {n: c for n, c in frozen.items() if n not in rebound}
+    frozen = _frozen_in(ctx, ctx.model)
     classes = {name: class_clocks(cls) for name, cls in ctx.model.classes.items()}
     for fn in ctx.warm_functions:
         if fn.is_module_scope:
@@ -150,10 +149,19 @@ def clock_uses(ctx) -> List[ClockUse]:
     return uses
 
 
-def _rebound_names(ctx) -> set:
+def _frozen_in(ctx, model: ModuleModel) -> Dict[str, FrozenClock]:
+    """The frozen clocks of a module that its warm path never rebinds (once per module and check)."""
+    store = ctx.analysis.__dict__.setdefault("_frozen_clocks", {})
+    if model.path not in store:
+        rebound = _rebound_names(ctx, model)
+        store[model.path] = {n: c for n, c in frozen_clocks(model).items() if n not in rebound}
+    return store[model.path]
+
+
+def _rebound_names(ctx, model: ModuleModel) -> set:
     out = set()
     for fn in ctx.project.warm:
-        if fn.module is not ctx.model or not fn.global_names:
+        if fn.module is not model or not fn.global_names:
             continue
         for site in fn.stores:
             for target in store_targets(site.node):
@@ -169,12 +177,30 @@ def _reads(ctx, fn: Function, frozen: dict, classes: dict) -> List[ClockUse]:
         if name in frozen and ctx.module_binding(fn, name) is not None:
             for site in sites:
                 _add_read(ctx, fn, site, site.node, frozen[name], out, seen)
+        elif name in ctx.model.imports and name not in frozen:
+            clock = _imported_clock(ctx, fn, name)
+            if clock is not None:
+                for site in sites:
+                    _add_read(ctx, fn, site, site.node, clock, out, seen)
         elif name in classes and classes[name] and name not in ctx.locals_of(fn):
             for site in sites:
                 parent = site.parent
                 if isinstance(parent, cst.Attribute) and parent.value is site.node and parent.attr.value in classes[name]:
                     _add_read(ctx, fn, site, parent, classes[name][parent.attr.value], out, seen)
     return out
+
+
+def _imported_clock(ctx, fn: Function, name: str) -> Optional[FrozenClock]:
+    """``from config import TODAY``: a frozen clock bound in another project module."""
+    from .holders import held
+
+    found = held(ctx, fn, name)
+    if found is None or found.model is ctx.model:
+        return None
+    clock = _frozen_in(ctx, found.model).get(found.name)
+    if clock is None:
+        return None
+    return FrozenClock(clock.name, clock.anchor, clock.line, clock.cls, found.model.name or found.model.path)
 
 
 def _add_read(ctx, fn: Function, site: Site, expr, clock: FrozenClock, out: list, seen: set) -> None:
@@ -196,11 +222,21 @@ def _reading_statement(site: Site) -> cst.CSTNode:
 
 
 def _age_arithmetic(ctx, fn: Function, site: Site, expr) -> bool:
-    """``time.time() - T0`` or ``datetime.now(tz) > DEADLINE``: the other operand is a fresh reading."""
+    """``time.time() - T0`` or ``datetime.now(tz) > DEADLINE`` (also through ``T0.timestamp()``):
+    the other operand is a fresh reading, so the value is used as a point in the past, not as now."""
     chain = list(site.ancestors)
+    if expr is not site.node and chain and chain[-1] is expr:
+        chain.pop()
     child = expr
-    if child is not site.node:
-        chain = chain[: len(chain) - 1] if chain and chain[-1] is expr else chain
+    # ``DEADLINE.timestamp()``, ``T0.date()``: still the frozen instant
+    while chain:
+        parent = chain[-1]
+        if isinstance(parent, cst.Attribute) and parent.value is child:
+            child = chain.pop()
+        elif isinstance(parent, cst.Call) and parent.func is child:
+            child = chain.pop()
+        else:
+            break
     parent = chain[-1] if chain else None
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Subtract):
         other = parent.left if parent.right is child else parent.right

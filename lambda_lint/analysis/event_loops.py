@@ -125,28 +125,21 @@ def fresh_loop_functions(ctx) -> Set[Function]:
     """Every project function reached from a coroutine that the warm path runs on a new loop."""
     store = ctx.analysis.__dict__
     if "_fresh_loop_functions" not in store:
+        from .context import Context
+
         found: Set[Function] = set()
+        contexts = {ctx.model.path: ctx}
         for fn in ctx.project.warm:
-            if fn.is_module_scope or fn.module is not ctx.model and not _mentions_loops(fn):
+            if fn.is_module_scope:
                 continue
-            for run in _runs_anywhere(ctx, fn):
+            # Names are qualified through the imports of the function's own module.
+            here = contexts.get(fn.module.path)
+            if here is None:
+                here = contexts[fn.module.path] = Context(ctx.project, fn.module, ctx.analysis, ctx.config)
+            for run in loop_runs(here, fn):
                 found |= run.reached
         store["_fresh_loop_functions"] = found
     return store["_fresh_loop_functions"]
-
-
-def _mentions_loops(fn: Function) -> bool:
-    return any(call_method(s.node) in ("run", "run_until_complete") for s in fn.calls)
-
-
-def _runs_anywhere(ctx, fn: Function) -> List[LoopRun]:
-    if fn.module is ctx.model:
-        return loop_runs(ctx, fn)
-    # Another module's function: qualify names in its own module.
-    from .context import Context
-
-    other = Context(ctx.project, fn.module, ctx.analysis, ctx.config)
-    return loop_runs(other, fn)
 
 
 # -- the objects a run reuses ---------------------------------------------------------------

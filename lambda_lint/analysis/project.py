@@ -13,20 +13,45 @@ from .names import dotted
 from .handlers import Handler, MissingHandler
 from .sources import ParseFailure, parse, read_bytes
 
-# A file can only hold a conventional handler if its text defines one; files
-# that are neither that, nor named by configuration or infrastructure, nor
-# imported from the warm path are never parsed.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
+# A file can only hold a conventional handler if its text defines one (by name,
+# or by a first parameter called ``event``); files that are neither that, nor
+# named by configuration or infrastructure, nor imported from the warm path are
+# never parsed.
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
 CONVENTION_NAMES = ("lambda_handler", "handler")
+SIGNATURE_PARAMS = ("event", "context")
 
 
 def is_conventional_handler(fn: Function) -> bool:
-    if fn.name not in CONVENTION_NAMES or fn.cls is not None or fn.parent is not None:
+    """A module-level ``lambda_handler``/``handler`` taking (event, context), or any
+    module-level function whose first two parameters are named ``event`` and ``context``.
+
+    A pytest test function is not one: ``def test_x(event, context)`` takes fixtures.
+    """
+    if fn.cls is not None or fn.parent is not None or not isinstance(fn.node, cst.FunctionDef):
         return False
     params = fn.node.params
     positional = list(params.posonly_params) + list(params.params)
-    required = [p for p in positional if p.default is None]
-    return len(positional) >= 2 and len(required) <= 2 and len(required) >= 1
+    if fn.name in CONVENTION_NAMES:
+        required = [p for p in positional if p.default is None]
+        return len(positional) >= 2 and len(required) <= 2 and len(required) >= 1
+    names = tuple(p.name.value for p in positional[:2])
+    if names != SIGNATURE_PARAMS or _in_test_module(fn):
+        return False
+    # Lambda passes exactly (event, context): a function that needs more is a helper that
+    # takes the handler's arguments along (cfnresponse's ``send(event, context, status, ...)``).
+    more_required = [p for p in positional[2:] if p.default is None]
+    more_required += [p for p in params.kwonly_params if p.default is None]
+    return not more_required
+
+
+def _in_test_module(fn: Function) -> bool:
+    """Test modules define (event, context) functions as fixtures and fakes, never entry points."""
+    base = os.path.basename(fn.module.path)
+    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        return True
+    # The dotted name is relative to the project root, so folders above the project never count.
+    return any(part in ("tests", "test") for part in fn.module.name.split(".")[:-1])
 
 
 class Project:
@@ -43,6 +68,7 @@ class Project:
         self._shared_models = shared_models
         self.files = [os.path.abspath(f) for f in files]
         self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
+        self.layer_roots: List[str] = []  # from discovery: layer contents and src layouts, for every importer
         # Roots added later (a template's CodeUri) only apply to the code inside them.
         self._global_roots = set(self.src_roots)
         self._roots_cache: Dict[tuple, list] = {}
@@ -124,6 +150,8 @@ class Project:
             folder = parent
         if self.root not in roots:
             roots.append(self.root)
+        # Layers and src-layout packages: searched last, so they never shadow the importer's own modules.
+        roots.extend(r for r in self.layer_roots if r not in roots)
         return roots
 
     def _module_file(self, base: str, dotted_name: str) -> Optional[str]:
@@ -398,9 +426,8 @@ class Project:
             model = self.model(path)
             if model is None:
                 continue
-            for name in CONVENTION_NAMES:
-                fn = model.functions.get(name)
-                if fn is not None and is_conventional_handler(fn) and (path, name) not in known:
+            for name, fn in model.functions.items():
+                if is_conventional_handler(fn) and (path, name) not in known:
                     self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn))
 
     def def_line(self, model: ModuleModel, fn: Function) -> int:

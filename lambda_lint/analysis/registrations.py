@@ -51,8 +51,8 @@ def registrations(ctx) -> List[Registration]:
     table = registries(ctx)
     found = []
     for fn in ctx.warm_functions:
-        if fn.is_module_scope:
-            continue
+        if fn.is_module_scope or ctx.is_memoised(fn):
+            continue  # a memoised setup function runs once per argument, not once per invocation
         for site in fn.calls:
             reg = _registration(ctx, fn, site, table)
             if reg is not None and not _exempt(ctx, fn, reg):
@@ -82,7 +82,7 @@ def _registration(ctx, fn: Function, site: Site, table) -> Optional[Registration
     written = dotted(receiver) or source_text(receiver)
     if method in apis.LOGGER_ADDERS:
         line = _logger(ctx, fn, receiver)
-        if line is False:
+        if line is False or not _new_object(ctx, fn, call):
             return None
         what = "handlers" if method == "addHandler" else "filters"
         return Registration(site, call, f"{_short(written)}.{method}",
@@ -161,6 +161,21 @@ def _logger(ctx, fn: Function, receiver) -> object:
     value = found.value
     if _is_get_logger(found.model, value) or found.model.qualify(value) in apis.LOGGER_OBJECTS:
         return found.line or 0
+    return False
+
+
+def _new_object(ctx, fn: Function, call: cst.Call) -> bool:
+    """The handler or filter is built in this invocation. ``addHandler``/``addFilter`` ignore an
+    object the logger already has, so adding the same module-level handler again changes nothing."""
+    args = [a.value for a in call.args if a.keyword is None and not a.star]
+    if not args:
+        return False
+    arg = args[0]
+    if isinstance(arg, cst.Call):
+        return True
+    if isinstance(arg, cst.Name) and arg.value in ctx.locals_of(fn) and arg.value not in fn.params:
+        values = _local_values(fn, arg.value)
+        return bool(values) and all(isinstance(v, cst.Call) for v in values)
     return False
 
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from . import apis
-from .flow import in_finally, released_on_every_path
+from .flow import _order, in_finally, is_conditional, released_on_every_path, warm_calls_of
 from .model import Function, Site
 from .names import call_method, call_receiver, names_in, root_name, string_value
 from .tmp_paths import COPIERS, EXISTENCE_CHECKS, OPENERS, Paths, _arg, exists_guard, keyword_arg_value
@@ -36,7 +36,7 @@ def shared_tmp_writes(ctx) -> List[SharedWrite]:
         return cached
     paths = Paths(ctx)
     found = []
-    reads: Optional[Dict[str, str]] = None
+    reads: Optional[Dict[str, list]] = None
     for fn in ctx.warm_functions:
         if fn.is_module_scope:
             continue
@@ -55,11 +55,34 @@ def shared_tmp_writes(ctx) -> List[SharedWrite]:
                 continue
             if reads is None:
                 reads = _read_backs(ctx, paths)
-            how = reads.get(value.prefix)
+            how = next((r.how for r in reads.get(value.prefix, ()) if _sees_earlier_data(ctx, r, creation.site)),
+                       None)
             if how is not None:
                 found.append(SharedWrite(creation.site, creation.what, value.prefix, how))
     ctx.__dict__["_shared_tmp_writes"] = found
     return found
+
+
+@dataclass
+class ReadBack:
+    site: Site
+    how: str
+    exists_check: bool
+
+
+def _sees_earlier_data(ctx, read: ReadBack, write: Site) -> bool:
+    """A read can get an earlier invocation's data unless it always follows this invocation's write:
+    an existence check always asks about what was there before; a plain read counts when it runs
+    before the write (in the same function, or in a helper called before it), or elsewhere."""
+    if read.exists_check:
+        return True
+    fn = write.function
+    if read.site.function is fn:
+        return _order(read.site, write) == -1
+    calls = [site for caller, site in warm_calls_of(ctx, read.site.function) if caller is fn]
+    if not calls:
+        return True
+    return any(_order(call, write) == -1 for call in calls)
 
 
 def _appends(site: Site) -> bool:
@@ -69,12 +92,12 @@ def _appends(site: Site) -> bool:
     return text is not None and "a" in text
 
 
-def _read_backs(ctx, paths: Paths) -> Dict[str, str]:
-    """Constant /tmp paths the warm path (project-wide) reads or tests for existence."""
+def _read_backs(ctx, paths: Paths) -> Dict[str, list]:
+    """Reads and existence checks of constant /tmp paths on the warm path (project-wide), by path."""
     store = ctx.analysis.__dict__
     if "_tmp_read_backs" in store:
         return store["_tmp_read_backs"]
-    found: Dict[str, str] = {}
+    found: Dict[str, list] = {}
     for fn in ctx.project.warm:
         if fn.is_module_scope:
             continue
@@ -82,26 +105,42 @@ def _read_backs(ctx, paths: Paths) -> Dict[str, str]:
             call = site.node
             qualified = fn.module.qualify(call.func)
             method = call_method(call)
-            target, how = None, None
+            target, how, exists = None, None, False
             if qualified in OPENERS:
                 path_pos, path_kw, mode_pos, mode_kw, default = OPENERS[qualified]
                 mode = _arg(call, mode_pos, mode_kw)
                 text = default if mode is None else string_value(mode)
                 if text is not None and "r" in text and "+" not in text:
                     target, how = _arg(call, path_pos, path_kw), "the warm path reads it"
-            elif (qualified or "").rsplit(".", 1)[-1] in EXISTENCE_CHECKS and qualified and qualified.startswith("os.path."):
-                target, how = _arg(call, 0, "path"), "the warm path checks that it exists and uses it"
+            elif (qualified or "").rsplit(".", 1)[-1] in EXISTENCE_CHECKS and (qualified or "").startswith("os.path."):
+                target, how, exists = _arg(call, 0, "path"), "the warm path checks that it exists and uses it", True
             elif method in EXISTENCE_CHECKS and call_receiver(call) is not None and not call.args:
-                target, how = call_receiver(call), "the warm path checks that it exists and uses it"
+                target, how, exists = call_receiver(call), "the warm path checks that it exists and uses it", True
             elif method in _READ_METHODS:
                 target, how = call_receiver(call), "the warm path reads it"
-            if target is None:
+            if target is None or (exists and _only_guards_removal(paths, fn, site)):
                 continue
             value = paths.evaluate(fn, target)
             if value is not None and value.tmp and not value.variable and value.prefix:
-                found.setdefault(value.prefix, how)
+                found.setdefault(value.prefix, []).append(ReadBack(site, how, exists))
     store["_tmp_read_backs"] = found
     return found
+
+
+def _only_guards_removal(paths: Paths, fn: Function, site: Site) -> bool:
+    """``if os.path.exists(p): os.remove(p)``: a clean-up, not a read-back."""
+    parent = site.ancestors[-1] if site.ancestors else None
+    if not isinstance(parent, cst.If) or parent.test is not site.node:
+        return False
+    body = parent.body.body if isinstance(parent.body, cst.IndentedBlock) else [parent.body]
+    removals = {id(r.site.node) for r in paths.removals(fn)}
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if not (isinstance(small, cst.Expr) and id(small.value) in removals):
+                return False
+    return True
 
 
 def _removed_on_every_path(paths: Paths, fn: Function, site: Site, prefix: str) -> bool:
@@ -112,6 +151,8 @@ def _removed_on_every_path(paths: Paths, fn: Function, site: Site, prefix: str) 
             removals.append(exists_guard(removal.site))
     if not removals:
         return False
+    if any(_order(r, site) == -1 and not is_conditional(r) for r in removals):
+        return True  # cleared first thing: nothing from an earlier invocation is left to read
     return any(in_finally(r) for r in removals) or released_on_every_path(site, removals)
 
 

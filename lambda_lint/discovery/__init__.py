@@ -10,7 +10,11 @@ name, drops those without a source's marker text, and only then parses:
 * ``terraform.py``: ``aws_lambda_function`` resources and lambda modules in ``.tf``;
 * ``chalice.py``: decorated functions of ``app = Chalice(...)``;
 * ``docker.py``: Dockerfiles on a Lambda Python base image;
-* ``asgi.py``: route functions behind ``Mangum(app)`` / ``make_lambda_handler(app)``.
+* ``asgi.py``: route functions behind ``Mangum(app)`` / ``make_lambda_handler(app)``;
+* ``pulumi.py``: ``aws.lambda_.Function`` in Python Pulumi programs;
+* ``zappa.py``: ``zappa_settings.json|yml|yaml``;
+* ``layers.py``: layer and src-layout folders, which become import roots;
+* ``wrappers.py``: tracing wrappers whose real handler is in an environment variable.
 
 Handler strings are resolved against their code root (``common.py``). A code
 root or module outside ``root`` gives a warning and no handler. A handler whose
@@ -25,7 +29,7 @@ import os
 from typing import Callable, Optional, Sequence
 
 from ..analysis.sources import ParseFailure, read_bytes
-from . import asgi, cdk, cdk_typescript, chalice, docker, sam, serverless, terraform
+from . import asgi, cdk, cdk_typescript, chalice, docker, layers, pulumi, sam, serverless, terraform, zappa
 from .common import Collector, DeclaredHandler, Discovery
 from .walk import find_candidates
 
@@ -56,10 +60,14 @@ def discover(root: str, is_excluded: Callable[[str], bool] = lambda p: False) ->
             if any(marker in data[:65536] for marker in markers):
                 collector.warn(path, 1, "file is too large to read as infrastructure; not analysed")
             return None
-        return data if any(marker in data for marker in markers) else None
+        if not any(marker in data for marker in markers):
+            return None
+        if not path.endswith((".py", ".ts")):
+            collector.files_read.add(path)
+        return data
 
     # Python files are many: read each once, keep the few with any reader's marker.
-    python_markers = cdk.MARKERS + chalice.MARKERS + asgi.MARKERS
+    python_markers = cdk.MARKERS + chalice.MARKERS + asgi.MARKERS + pulumi.MARKERS
     python_sources = {}
     for path in candidates.python:
         data = read(path, python_markers)
@@ -75,17 +83,23 @@ def discover(root: str, is_excluded: Callable[[str], bool] = lambda p: False) ->
     serverless.scan(candidates.serverless, collector, read)
     cdk.scan(python_paths, collector, read_python, candidates.cdk_apps)
     cdk_typescript.scan(candidates.typescript, collector, read, candidates.cdk_apps)
-    terraform.scan(candidates.terraform, collector, read)
+    terraform.scan(candidates.terraform, collector, read, candidates.terragrunt)
     chalice.scan(python_paths, collector, read_python)
     docker.scan(candidates.dockerfiles, collector, read)
     asgi.scan(python_paths, collector, read_python)
+    pulumi.scan(python_paths, collector, read_python, candidates.pulumi_projects)
+    zappa.scan(candidates.zappa, collector, read)
+    layers.layout_roots(collector, candidates.python_folders, candidates.src_folders)
 
     unique = {}
     for handler in collector.handlers:  # two adapters may wrap the same imported app
         unique.setdefault((handler.module_file, handler.function, handler.source, handler.declared_in, handler.declared_line), handler)
     handlers = sorted(unique.values(), key=lambda h: (h.declared_in, h.declared_line, h.function))
-    warnings = sorted(collector.warnings, key=warning_order)
-    return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=warnings)
+    warnings = sorted(set(collector.warnings), key=lambda w: (warning_order(w), w))  # Globals inherited by many functions: once
+    files_read = collector.files_read | {h.declared_in for h in handlers}
+    return Discovery(handlers=handlers, covered_files=collector.covered_files(), warnings=warnings,
+                     import_roots=list(collector.import_roots), warning_scopes=dict(collector.warning_scopes),
+                     files_read=files_read)
 
 
 def warning_order(warning: str):

@@ -67,23 +67,28 @@ def apps_of(assignments, imports: ImportNames) -> Set[str]:
     return {name for name, call in assignments if imports.refers_to(call.func, APPS)}
 
 
-def add_routes(path: str, module: cst.Module, imports: ImportNames, assignments, app_names: Set[str], collector: Collector) -> None:
+def add_routes(path: str, module: cst.Module, imports: ImportNames, assignments, app_names: Set[str], collector: Collector,
+               source: str = "asgi") -> int:
+    """Record the route functions of ``app_names`` (and of the module's routers); how many."""
     routers = {name for name, call in assignments if imports.refers_to(call.func, ROUTERS)}
     targets = app_names | routers
     positions = Positions(module)
+    added = 0
     for function in module_level_functions(module):
         for decorator in function.decorators:
             method = decorator_method(decorator)
             if method and method[0] in targets and method[1] in ROUTE_DECORATORS:
-                collector.add_function(path, function.name.value, "asgi", positions.line_of(decorator), [path])
+                collector.add_function(path, function.name.value, source, positions.line_of(decorator), [path])
+                added += 1
                 break
+    return added
 
 
-def follow_import(adapter_path: str, imported: str, collector: Collector) -> None:
+def follow_import(adapter_path: str, imported: str, collector: Collector, source: str = "asgi") -> int:
     """``from api.main import app`` next to the adapter: read the routes of ``app`` in api/main.py."""
     module_name, _, app_name = imported.rpartition(".")
     if not module_name:
-        return
+        return 0
     root = import_root_of(adapter_path)
     for candidate in module_candidates(root, module_name.split(".")):
         if not os.path.isfile(candidate) or not inside(candidate, collector.root) or candidate == adapter_path:
@@ -91,7 +96,24 @@ def follow_import(adapter_path: str, imported: str, collector: Collector) -> Non
         data = read_bytes(candidate)
         module = None if isinstance(data, ParseFailure) else parse_python(data)
         if module is None:
-            return
+            return 0
         imports = ImportNames(module)
-        add_routes(candidate, module, imports, list(module_level_call_assignments(module)), {app_name}, collector)
-        return
+        return add_routes(candidate, module, imports, list(module_level_call_assignments(module)), {app_name}, collector, source)
+    return 0
+
+
+def routes_of_app(module_file: str, app_name: str, collector: Collector, source: str) -> int:
+    """The routes of the app ``app_name`` of ``module_file`` (serverless-wsgi, Zappa): how many were found.
+
+    An app imported from another project module is read there, one import deep.
+    """
+    data = read_bytes(module_file)
+    module = None if isinstance(data, ParseFailure) else parse_python(data)
+    if module is None:
+        return 0
+    collector.cover([module_file])
+    imports = ImportNames(module)
+    found = add_routes(module_file, module, imports, list(module_level_call_assignments(module)), {app_name}, collector, source)
+    if app_name in imports.aliases:
+        found += follow_import(module_file, imports.aliases[app_name], collector, source)
+    return found

@@ -27,13 +27,15 @@ from ..analysis.model import FastVisitor
 
 from ..analysis.names import keyword_arg, positional_args, string_value
 from ..analysis.positions import Positions
-from .common import Collector, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
+from . import layers
+from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
 from .pycode import ImportNames, all_calls, parse_python
 
 MARKERS = (b"aws_cdk",)
 LAMBDA = "aws_cdk.aws_lambda"
 FUNCTION_CLASSES = {f"{LAMBDA}.Function", f"{LAMBDA}.SingletonFunction"}
 PYTHON_FUNCTION_CLASSES = {"aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction"}
+LAYER_CLASSES = {f"{LAMBDA}.LayerVersion", "aws_cdk.aws_lambda_python_alpha.PythonLayerVersion", "aws_cdk.aws_lambda_python.PythonLayerVersion"}
 ASSET_CODE = {f"{LAMBDA}.Code.from_asset", f"{LAMBDA}.Code.asset", f"{LAMBDA}.AssetCode", f"{LAMBDA}.AssetCode.from_asset"}
 
 JOIN = {"os.path.join", "posixpath.join"}
@@ -96,8 +98,11 @@ class StackReader:
 
     def read(self) -> None:
         for call in all_calls(self.module):
-            kind = self.imports.refers_to(call.func, FUNCTION_CLASSES | PYTHON_FUNCTION_CLASSES)
+            kind = self.imports.refers_to(call.func, FUNCTION_CLASSES | PYTHON_FUNCTION_CLASSES | LAYER_CLASSES)
             if kind is None:
+                continue
+            if kind in LAYER_CLASSES:
+                self.layer(call, kind)
                 continue
             runtime = keyword_arg(call, "runtime")
             if runtime is not None and not self.is_python(runtime.value):
@@ -110,6 +115,14 @@ class StackReader:
     def line(self, node: cst.CSTNode) -> int:
         return self.positions.line_of(node)
 
+    ID_POSITION = 1  # Construct(scope, id, ...)
+
+    def named(self, call: cst.Call, kind: str) -> str:
+        """``Function 'Worker'`` from the construct's id when it is a literal, else ``this Function``."""
+        args = positional_args(call)
+        name = self.literal(args[self.ID_POSITION]) if len(args) > self.ID_POSITION else None
+        return f"{kind} '{name}'" if name else f"this {kind}"
+
     # -- aws_lambda.Function ----------------------------------------------------
     def function(self, call: cst.Call) -> None:
         handler_arg = keyword_arg(call, "handler")
@@ -119,27 +132,28 @@ class StackReader:
         line = self.line(handler_arg)
         code = self.resolve_name(code_arg.value)
         if not isinstance(code, cst.Call):
-            self.collector.warn(self.path, line, "code of this Function is not Code.from_asset(<path>); not analysed")
+            self.collector.warn(self.path, line, f"code of {self.named(call, 'Function')} is not Code.from_asset(<path>); not analysed")
             return
         if self.imports.refers_to(code.func, ASSET_CODE) is None:
             qualified = self.imports.qualified(code.func) or ""
             if not qualified.startswith(LAMBDA + "."):
-                self.collector.warn(self.path, line, "code of this Function is not Code.from_asset(<path>); not analysed")
+                self.collector.warn(self.path, line, f"code of {self.named(call, 'Function')} is not Code.from_asset(<path>); not analysed")
             return  # inline, S3 or image code: nothing local to check
         path_expr = keyword_arg(code, "path")
         positional = positional_args(code)
         path_expr = path_expr.value if path_expr is not None else (positional[0] if positional else None)
         spec = self.literal(handler_arg.value)
         if spec is None:
-            self.collector.warn(self.path, line, "handler of this Function is not a literal string; not analysed")
+            self.collector.warn(self.path, line, f"handler of {self.named(call, 'Function')} is not a literal string; not analysed")
             return
         asset = self.path_value(path_expr) if path_expr is not None else None
         if asset is None:
-            self.collector.warn(self.path, line, "asset path of this Function cannot be evaluated; not analysed")
+            self.collector.warn(self.path, line, f"asset path of {self.named(call, 'Function')} cannot be evaluated; not analysed")
             return
         code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
-            self.collector.add_spec(spec, "cdk", self.path, line, code_root)
+            self.collector.add_spec(spec, "cdk", self.path, line, code_root, environment=self.environment_of(call),
+                                    layered=keyword_arg(call, "layers") is not None)
 
     def _asset_folder(self, asset: str, spec: str, line: int) -> Optional[str]:
         """Asset paths are relative to where ``cdk synth`` runs, which is not always the folder of
@@ -164,6 +178,23 @@ class StackReader:
                     return candidate
         return self.collector.local_folder(self.app_dir, asset, "asset path", self.path, line)
 
+    def layer(self, call: cst.Call, kind: str) -> None:
+        """``LayerVersion(code=Code.from_asset(p))`` / ``PythonLayerVersion(entry=p)``: an import root."""
+        if kind == f"{LAMBDA}.LayerVersion":
+            code = keyword_arg(call, "code")
+            code = self.resolve_name(code.value) if code is not None else None
+            if not isinstance(code, cst.Call) or self.imports.refers_to(code.func, ASSET_CODE) is None:
+                return
+            argument = keyword_arg(code, "path")
+            positional = positional_args(code)
+            path_expr = argument.value if argument is not None else (positional[0] if positional else None)
+        else:
+            entry = keyword_arg(call, "entry")
+            path_expr = entry.value if entry is not None else None
+        path = self.path_value(path_expr) if path_expr is not None else None
+        if path is not None and not path.endswith(".zip"):
+            layers.layer_root(self.collector, os.path.normpath(os.path.join(self.app_dir, path)))
+
     # -- PythonFunction ---------------------------------------------------------
     def python_function(self, call: cst.Call) -> None:
         entry_arg = keyword_arg(call, "entry")
@@ -175,17 +206,35 @@ class StackReader:
         index = self.literal(index_arg.value) if index_arg is not None else "index.py"
         function = self.literal(handler_arg.value) if handler_arg is not None else "handler"
         if index is None or function is None:
-            self.collector.warn(self.path, line, "index or handler of this PythonFunction is not a literal string; not analysed")
+            self.collector.warn(self.path, line, f"index or handler of {self.named(call, 'PythonFunction')} is not a literal string; not analysed")
             return
         entry = self.path_value(entry_arg.value)
         if entry is None:
-            self.collector.warn(self.path, line, "entry of this PythonFunction cannot be evaluated; not analysed")
+            self.collector.warn(self.path, line, f"entry of {self.named(call, 'PythonFunction')} cannot be evaluated; not analysed")
             return
         code_root = self.collector.local_folder(self.app_dir, entry, "entry", self.path, line)
         if code_root is None:
             return
         module = index[: -len(".py")] if index.endswith(".py") else index
-        self.collector.add_spec(f"{module}.{function}", "cdk", self.path, line, code_root)
+        self.collector.add_spec(f"{module}.{function}", "cdk", self.path, line, code_root, environment=self.environment_of(call),
+                                layered=keyword_arg(call, "layers") is not None)
+
+    def environment_of(self, call: cst.Call) -> Dict[str, EnvValue]:
+        """``environment={"NAME": "value", ...}`` (a dict literal, or a name bound once to one)."""
+        argument = keyword_arg(call, "environment")
+        value = self.resolve_name(argument.value) if argument is not None else None
+        found: Dict[str, EnvValue] = {}
+        if isinstance(value, cst.Call) and self.imports.qualified(value.func) == "dict":
+            for arg in value.args:
+                if arg.keyword is not None:
+                    found[arg.keyword.value] = EnvValue(self.literal(arg.value), self.line(arg))
+        elif isinstance(value, cst.Dict):
+            for element in value.elements:
+                if isinstance(element, cst.DictElement):
+                    name = self.literal(element.key)
+                    if name is not None:
+                        found[name] = EnvValue(self.literal(element.value), self.line(element))
+        return found
 
     # -- values -------------------------------------------------------------------
     def is_python(self, expr: cst.BaseExpression) -> bool:

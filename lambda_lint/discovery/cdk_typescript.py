@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Optional, Set
+from typing import Dict, List, Optional, Set
 
-from .common import Collector, candidate_texts, line_of_offset, nearest_marker_folder
+from .common import Collector, EnvValue, candidate_texts, line_of_offset, nearest_marker_folder
 
 MARKERS = (b"Function(",)
 CONSTRUCT = re.compile(r"\bnew\s+(?:[\w$]+\.)*(Function|SingletonFunction|PythonFunction)\s*(?:<[^>()]*>\s*)?\(")
@@ -25,6 +25,31 @@ INDEX = re.compile(r"\bindex\s*:\s*" + STRING)
 RUNTIME = re.compile(r"\bruntime\s*:\s*(?:[\w$]+\.)*Runtime\.(\w+)")
 FROM_ASSET = re.compile(r"\bCode\.fromAsset\s*\(")
 ENTRY = re.compile(r"\bentry\s*:\s*")
+ENVIRONMENT = re.compile(r"\benvironment\s*:\s*\{")
+VARIABLE = re.compile(r"""(?:^|[,{\s])(?:([A-Za-z_]\w*)|'([^'\\\n]*)'|"([^"\\\n]*)")\s*:\s*""")
+LAYERS = re.compile(r"\blayers\s*:")
+
+
+def environment_of(text: str, start: int, arguments: str) -> Dict[str, EnvValue]:
+    """``environment: { NAME: 'value', ... }`` with literal string values."""
+    found: Dict[str, EnvValue] = {}
+    opening = ENVIRONMENT.search(arguments)
+    if opening is None:
+        return found
+    body_start = opening.end()
+    body = arguments[body_start: body_start - 1 + len(first_value(arguments, body_start - 1).rstrip())]
+    body = body[:-1] if body.endswith("}") else body
+    index = 0
+    while index < len(body):
+        match = VARIABLE.search(body, index)
+        if match is None:
+            break
+        name = next(g for g in match.groups() if g is not None)
+        value = first_value(body, match.end())
+        literal = re.fullmatch(STRING, value.strip())
+        found[name] = EnvValue(string_of(literal) if literal else None, line_of_offset(text, start + body_start + match.start(1 if match.group(1) else (2 if match.group(2) is not None else 3))))
+        index = match.end() + max(len(value), 1)
+    return found
 
 
 def scan(paths: List[str], collector: Collector, read, cdk_apps: Set[str]) -> None:
@@ -54,11 +79,12 @@ def function(path: str, text: str, start: int, arguments: str, app_dir: str, col
     line = line_of_offset(text, start + handler.start())
     location = path_expression(first_value(arguments, asset.end()), os.path.dirname(path))
     if location is None:
-        collector.warn(path, line, "asset path of this Function cannot be evaluated; not analysed")
+        collector.warn(path, line, f"asset path of {construct_name(arguments, 'Function')} cannot be evaluated; not analysed")
         return
     code_root = collector.local_folder(app_dir, location, "asset path", path, line)
     if code_root is not None:
-        collector.add_spec(string_of(handler), "cdk", path, line, code_root)
+        collector.add_spec(string_of(handler), "cdk", path, line, code_root, environment=environment_of(text, start, arguments),
+                           layered=LAYERS.search(arguments) is not None)
 
 
 def python_function(path: str, text: str, start: int, arguments: str, app_dir: str, collector: Collector) -> None:
@@ -71,7 +97,7 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     line = line_of_offset(text, start + anchor.start())
     location = path_expression(first_value(arguments, entry.end()), os.path.dirname(path))
     if location is None:
-        collector.warn(path, line, "entry of this PythonFunction cannot be evaluated; not analysed")
+        collector.warn(path, line, f"entry of {construct_name(arguments, 'PythonFunction')} cannot be evaluated; not analysed")
         return
     code_root = collector.local_folder(app_dir, location, "entry", path, line)
     if code_root is None:
@@ -79,7 +105,15 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     index_file = string_of(index) if index else "index.py"
     module = index_file[: -len(".py")] if index_file.endswith(".py") else index_file
     function_name = string_of(handler) if handler else "handler"
-    collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root)
+    collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root, environment=environment_of(text, start, arguments),
+                       layered=LAYERS.search(arguments) is not None)
+
+
+def construct_name(arguments: str, kind: str) -> str:
+    """``Function 'Api'`` from ``new Function(this, 'Api', {...})``, else ``this Function``."""
+    parts = split_arguments(arguments)
+    literal = re.fullmatch(STRING, parts[1]) if len(parts) > 1 else None
+    return f"{kind} '{string_of(literal)}'" if literal else f"this {kind}"
 
 
 def string_of(match: re.Match) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from ..analysis.sources import ParseFailure, read_bytes
+from .wrappers import is_vendor_module, wrapper_of
 from .yaml_lines import LoadError, load_documents
 
 # Folders never worth walking: tool output, dependencies and build copies of the
@@ -42,11 +43,25 @@ class DeclaredHandler:
     code_root: Optional[str]  # absolute folder the module is resolved from
 
 
+@dataclass(frozen=True)
+class EnvValue:
+    """An environment variable of a deployed function, as written, and the line that sets it."""
+
+    value: object  # a str when literal; anything else (an intrinsic, a number) cannot name a handler
+    line: int
+    path: Optional[str] = None  # the file that sets it, when not the one declaring the handler
+
+
 @dataclass
 class Discovery:
     handlers: list = field(default_factory=list)  # DeclaredHandler
     covered_files: set = field(default_factory=set)  # .py files under declared code roots
-    warnings: list = field(default_factory=list)  # "path:line: message"
+    warnings: list = field(default_factory=list)  # "path:line: message", the path relative to the root
+    import_roots: list = field(default_factory=list)  # layer and src-layout folders imports resolve from
+    # warning -> the code folder it is about, when known: "not analysed" is only true
+    # if no handler found there some other way (the naming convention)
+    warning_scopes: dict = field(default_factory=dict)
+    files_read: set = field(default_factory=set)  # infrastructure files that were read (handlers --explain)
 
 
 def is_python_runtime(runtime) -> bool:
@@ -141,14 +156,27 @@ class Collector:
         self.warnings: List[str] = []
         self._covered_roots: Set[str] = set()
         self._covered_files: Set[str] = set()
+        self.import_roots: List[str] = []
+        self.warning_scopes: Dict[str, str] = {}
+        self.files_read: Set[str] = set()
 
     # -- warnings -------------------------------------------------------------
-    def warn(self, path: str, line: Optional[int], message: str) -> None:
+    def warn(self, path: str, line: Optional[int], message: str, scope: Optional[str] = None) -> None:
+        """Record ``path:line: message``; ``scope`` is the code folder the message says is not analysed."""
         # One line, and short: parser messages can quote whole lines of input.
         message = " ".join(message.split())
         if len(message) > MAX_WARNING_CHARS:
             message = message[: MAX_WARNING_CHARS - 3] + "..."
-        self.warnings.append(f"{path}:{line or 1}: {message}")
+        shown = os.path.relpath(path, self.root) if inside(path, self.root) else path
+        text = f"{shown}:{line or 1}: {message}"
+        self.warnings.append(text)
+        if scope is not None:
+            self.warning_scopes[text] = scope
+
+    def add_import_root(self, folder: str) -> None:
+        folder = os.path.normpath(folder)
+        if folder not in self.import_roots and inside(folder, self.root):
+            self.import_roots.append(folder)
 
     # -- reading --------------------------------------------------------------
     def read_text(self, path: str, data: Optional[bytes] = None) -> Optional[str]:
@@ -197,12 +225,32 @@ class Collector:
         declared_line: int,
         code_root: str,
         covered: Optional[Iterable[str]] = None,
+        environment: Optional[Dict[str, EnvValue]] = None,
+        layered: bool = False,
     ) -> Optional[DeclaredHandler]:
         """Resolve a handler string against its code root and record it.
 
         ``covered`` lists the files (or folders) the function deploys when that
         is narrower than the whole code root (a single-file archive).
+        ``environment`` is the function's environment: a tracing wrapper's
+        handler is replaced by the real one that its variable names.
+        ``layered``: the function has layers, so a module missing from the
+        project may come from one (a warning, not LAM002).
         """
+        wrapper = wrapper_of(spec)
+        if wrapper is not None:
+            found = next(((name, (environment or {})[name]) for name in wrapper.variables if name in (environment or {})), None)
+            if found is None:
+                self.warn(declared_in, declared_line, f"handler '{spec}' is the {wrapper.vendor} wrapper, and "
+                          f"{wrapper.variables[0]} (the real handler) is not set here; not analysed")
+                return None
+            name, value = found
+            if not isinstance(value.value, str) or "${" in value.value or not value.value.strip():
+                self.warn(value.path or declared_in, value.line, f"{name} (the handler behind the {wrapper.vendor} "
+                          "wrapper) is not a literal string; not analysed")
+                return None
+            spec, declared_line = value.value.strip(), value.line
+            declared_in = value.path or declared_in
         split = split_handler(spec)
         if split is None:
             self.warn(declared_in, declared_line, f"handler '{spec}' is not of the form module.function; not analysed")
@@ -215,6 +263,13 @@ class Collector:
         module_file = next((c for c in candidates if os.path.isfile(c)), None)
         if module_file is None and _written_in_another_language(code_root, module_parts, spec):
             return None  # a Node.js/shell/... function: not ours to check
+        if module_file is None and is_vendor_module(module_parts):
+            self.warn(declared_in, declared_line, f"handler '{spec}' is a vendor library's, not part of this project; not analysed")
+            return None
+        if module_file is None and layered and os.path.isdir(code_root):
+            self.warn(declared_in, declared_line, f"handler '{spec}' is not in the project and may come from one of "
+                      "the function's layers; not analysed")
+            return None
         if module_file is None and not os.path.isdir(code_root):
             # Build output (dist/, .aws-sam/build) or a documentation snippet: nothing to check.
             self.warn(declared_in, declared_line, f"code folder of handler '{spec}' does not exist; not analysed")

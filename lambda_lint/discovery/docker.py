@@ -15,9 +15,9 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from .common import Collector, candidate_texts, inside, module_candidates, split_handler
+from .common import Collector, EnvValue, candidate_texts, inside, module_candidates, split_handler
 
 MARKERS = (b"lambda/python", b"aws-lambda-python", b"awslambdaric")
 LAMBDA_PYTHON_IMAGE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)?(?:public\.ecr\.aws/lambda/python|(?:docker\.io/)?amazon/aws-lambda-python)(?:[:@].*)?$", re.I)
@@ -138,7 +138,26 @@ def scan(paths: List[str], collector: Collector, read) -> None:
             collector.warn(path, cmd.line, f"CMD '{spec}' is not of the form module.function; not analysed")
             continue
         code_root = _task_root_in_some_context(path, split[0], chain, collector.root)
-        collector.add_spec(spec, "docker", path, cmd.line, code_root)
+        collector.add_spec(spec, "docker", path, cmd.line, code_root, environment=environment_of(chain, path))
+
+
+def environment_of(chain: List[Stage], path: str) -> Dict[str, EnvValue]:
+    """``ENV NAME=value`` / ``ENV NAME value`` of the image's stages (for the tracing wrappers)."""
+    found: Dict[str, EnvValue] = {}
+    for stage in reversed(chain):  # base stages first: later ones override
+        for instruction in stage.instructions:
+            if instruction.keyword != "ENV":
+                continue
+            text = instruction.arguments
+            if "=" in text.split(None, 1)[0]:
+                pairs = re.findall(r"""([\w.-]+)=("[^"]*"|'[^']*'|\S*)""", text)
+            else:
+                name, _, value = text.partition(" ")
+                pairs = [(name, value.strip())]
+            for name, value in pairs:
+                value = value.strip("\"'")
+                found[name] = EnvValue(None if "$" in value else value, instruction.line)
+    return found
 
 
 def _task_root_in_some_context(dockerfile: str, module_parts: List[str], chain, root: str) -> str:

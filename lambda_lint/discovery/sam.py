@@ -15,13 +15,14 @@ check and are skipped silently; non-Python runtimes too.
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from . import docker
-from .common import Collector, first_line_containing, is_python_runtime, split_handler, yaml_candidates
+from . import docker, layers
+from .common import Collector, EnvValue, first_line_containing, is_python_runtime, split_handler, yaml_candidates
 from .yaml_lines import LineList, LineMap, mapping_at, type_name
 
-MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function")
+MARKERS = (b"AWS::Serverless::Function", b"AWS::Lambda::Function", b"AWS::Serverless::LayerVersion", b"AWS::Lambda::LayerVersion")
+LAYER_TYPES = {"AWS::Serverless::LayerVersion": "ContentUri", "AWS::Lambda::LayerVersion": "Content"}
 FUNCTION_TYPES = {"AWS::Serverless::Function": "sam", "AWS::Lambda::Function": "cloudformation"}
 GLOBAL_DEFAULTS = ("Handler", "CodeUri", "Runtime")
 
@@ -40,8 +41,8 @@ class TemplateReader:
         self.document = document
         self.collector = collector
 
-    def warn(self, path, line, message):
-        self.collector.warn(path, line, message)
+    def warn(self, path, line, message, scope=None):
+        self.collector.warn(path, line, message, scope)
 
     def read(self) -> None:
         if not isinstance(self.document, LineMap):
@@ -60,6 +61,9 @@ class TemplateReader:
                 self.warn(self.path, resources.line_of(logical_id), f"resource {logical_id} should be a mapping, found {type_name(resource)}; ignored")
                 continue
             resource_type = resource.get("Type")
+            if resource_type in LAYER_TYPES:
+                self.layer(resource, LAYER_TYPES[resource_type])
+                continue
             source = FUNCTION_TYPES.get(resource_type) if isinstance(resource_type, str) else None
             if source is None:
                 continue
@@ -85,17 +89,18 @@ class TemplateReader:
             return None, None
 
         if properties.get("PackageType") == "Image":
-            self.image_function(logical_id, resource, properties)
+            self.image_function(logical_id, resource, properties, globals_function)
             return
         runtime, _ = setting("Runtime")
         if not is_python_runtime(runtime) or "InlineCode" in properties:
             return
         handler, handler_owner = setting("Handler")
-        spec = self.handler_spec(logical_id, handler, handler_owner, properties)
+        code_uri, code_owner = setting("CodeUri")
+        scope = os.path.normpath(os.path.join(self.folder, code_uri)) if isinstance(code_uri, str) else self.folder
+        spec = self.handler_spec(logical_id, handler, handler_owner, properties, scope)
         if spec is None:
             return
         line = self.line_of(handler_owner, "Handler", spec)
-        code_uri, code_owner = setting("CodeUri")
         if code_uri is None:
             code_root = self.folder  # sam build packages the template's folder
         elif isinstance(code_uri, str):
@@ -109,9 +114,10 @@ class TemplateReader:
         else:
             self.warn(self.path, code_owner.line_of("CodeUri"), f"CodeUri of {logical_id} is not a literal path; not analysed")
             return
-        self.collector.add_spec(spec, "sam", self.path, line, code_root)
+        self.collector.add_spec(spec, "sam", self.path, line, code_root, environment=self.environment_of(properties, globals_function),
+                                layered=self.has_layers(properties, globals_function))
 
-    def image_function(self, logical_id: str, resource: LineMap, properties: LineMap) -> None:
+    def image_function(self, logical_id: str, resource: LineMap, properties: LineMap, globals_function: Optional[LineMap] = None) -> None:
         image_config = mapping_at(properties, "ImageConfig", self.path, self.warn, f"ImageConfig of {logical_id}")
         if image_config is None or "Command" not in image_config:
             return  # the Dockerfile's CMD names the handler; the docker reader finds it
@@ -133,7 +139,7 @@ class TemplateReader:
         split = split_handler(spec)
         module_parts = split[0] if split else []
         code_root = docker.task_root_for(os.path.join(context_dir, dockerfile), context_dir, module_parts)
-        self.collector.add_spec(spec, "sam", self.path, line, code_root)
+        self.collector.add_spec(spec, "sam", self.path, line, code_root, environment=self.environment_of(properties, globals_function))
 
     # -- AWS::Lambda::Function ------------------------------------------------
     def lambda_function(self, logical_id: str, properties: LineMap) -> None:
@@ -158,15 +164,42 @@ class TemplateReader:
         code_root = self.collector.local_folder(self.folder, code, f"Code of {logical_id}", self.path, properties.line_of("Code"))
         if code_root is None:
             return
-        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root)
+        self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root,
+                                environment=self.environment_of(properties, None), layered=self.has_layers(properties, None))
+
+    # -- layers ---------------------------------------------------------------
+    def layer(self, resource: LineMap, key: str) -> None:
+        """A layer built from a local folder: its ``python/`` (or the folder) is an import root."""
+        properties = resource.get("Properties")
+        content = properties.get(key) if isinstance(properties, LineMap) else None
+        if isinstance(content, str) and "://" not in content and not content.endswith(".zip"):
+            layers.layer_root(self.collector, os.path.normpath(os.path.join(self.folder, content)))
 
     # -- shared ---------------------------------------------------------------
-    def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap) -> Optional[str]:
+    @staticmethod
+    def environment_of(properties: LineMap, globals_function: Optional[LineMap]) -> Dict[str, EnvValue]:
+        """``Environment.Variables`` of the function over those of ``Globals.Function`` (SAM merges the maps)."""
+        found: Dict[str, EnvValue] = {}
+        for owner in (globals_function, properties):
+            environment = owner.get("Environment") if isinstance(owner, LineMap) else None
+            variables = environment.get("Variables") if isinstance(environment, LineMap) else None
+            if isinstance(variables, LineMap):
+                for name, value in variables.items():
+                    if isinstance(name, str):
+                        found[name] = EnvValue(value, variables.line_of(name))
+        return found
+
+    @staticmethod
+    def has_layers(properties: LineMap, globals_function: Optional[LineMap]) -> bool:
+        return any(isinstance(owner, LineMap) and owner.get("Layers") for owner in (properties, globals_function))
+
+    def handler_spec(self, logical_id: str, handler, owner: Optional[LineMap], properties: LineMap,
+                     scope: Optional[str] = None) -> Optional[str]:
         if handler is None:
-            self.warn(self.path, properties.line, f"{logical_id} has no Handler; not analysed")
+            self.warn(self.path, properties.line, f"{logical_id} has no Handler; not analysed", scope)
             return None
         if not isinstance(handler, str):
-            self.warn(self.path, owner.line_of("Handler"), f"Handler of {logical_id} is not a literal string; not analysed")
+            self.warn(self.path, owner.line_of("Handler"), f"Handler of {logical_id} is not a literal string; not analysed", scope)
             return None
         return handler
 

@@ -17,26 +17,110 @@ resolved and gets a warning. python-hcl2 gives no line numbers, so the line of
 """
 from __future__ import annotations
 
+import json
 import os
 import re
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .common import Collector, candidate_texts, is_python_runtime, line_of_offset
+from .common import Collector, EnvValue, candidate_texts, first_line_containing, inside, is_python_runtime, line_of_offset
 
 MARKERS = (b"aws_lambda_function", b"handler", b"archive_file")
 ARCHIVE_OUTPUT = re.compile(r"^\$\{data\.archive_file\.([\w-]+)\.output_path\}$")
 PATH_VARIABLES = re.compile(r"\$\{path\.(?:module|root|cwd)\}")
+REFERENCE = re.compile(r"\$\{(var|local)\.([\w-]+)\}")
+S3_OBJECT_KEY = re.compile(r"^\$\{(aws_s3_object|aws_s3_bucket_object)\.([\w-]+)\.(?:key|id)\}$")
+TERRAGRUNT_DIR = re.compile(r"\$\{get_terragrunt_dir\(\)\}")
+REPO_ROOT = re.compile(r"\$\{get_repo_root\(\)\}")
+TERRAGRUNT_LOCAL = re.compile(r"\$\{local\.([\w-]+)\}")
+MAX_EXPANSIONS = 10
 
 
-def scan(folders: Dict[str, List[str]], collector: Collector, read) -> None:
+def scan(folders: Dict[str, List[str]], collector: Collector, read, terragrunt: Sequence[str] = ()) -> None:
+    instantiated = set()
+    for path in terragrunt:
+        module_folder = read_terragrunt(path, folders, collector, read)
+        if module_folder is not None:
+            instantiated.add(module_folder)
     for folder, paths in sorted(folders.items()):
-        parsed: List[Tuple[str, str, dict]] = []
-        for path, text in candidate_texts(paths, collector, read, MARKERS):
-            document = parse_hcl(path, text, collector)
-            if document is not None:
-                parsed.append((path, text, document))
+        if folder in instantiated:
+            continue  # read with the inputs of the terragrunt.hcl that deploys it
+        parsed = parse_folder(paths, collector, read)
         if parsed:
             ModuleReader(folder, parsed, collector).read()
+
+
+def parse_folder(paths: List[str], collector: Collector, read) -> List[Tuple[str, str, dict]]:
+    parsed: List[Tuple[str, str, dict]] = []
+    for path, text in candidate_texts(paths, collector, read, MARKERS):
+        document = parse_json(path, text, collector) if path.lower().endswith(".json") else parse_hcl(path, text, collector)
+        if document is not None:
+            parsed.append((path, text, document))
+    return parsed
+
+
+def parse_json(path: str, text: str, collector: Collector) -> Optional[dict]:
+    """A ``.tf.json`` file in the shape python-hcl2 gives ``.tf`` files (blocks as lists)."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        collector.warn(path, getattr(exc, "lineno", 1), f"invalid JSON: {getattr(exc, 'msg', exc)}")
+        return None
+    except RecursionError:
+        collector.warn(path, 1, "JSON nested too deeply to read")
+        return None
+    if not isinstance(document, dict):
+        collector.warn(path, 1, "Terraform JSON should be an object; ignored")
+        return None
+    return {key: value if isinstance(value, list) else [value] for key, value in document.items()}
+
+
+def read_terragrunt(path: str, folders: Dict[str, List[str]], collector: Collector, read) -> Optional[str]:
+    """``terraform { source = "<local module>" }`` with ``inputs = {...}``: the module read with the inputs
+    as its variables. Remote sources (git::, registry) have no local code. Returns the module folder read."""
+    data = read(path, (b"source",))
+    text = collector.read_text(path, data) if data is not None else None
+    document = parse_hcl(path, text, collector) if text is not None else None
+    if document is None:
+        return None
+    folder = os.path.dirname(path)
+    blocks = document.get("terraform")
+    block = blocks[0] if isinstance(blocks, list) and blocks and isinstance(blocks[0], dict) else {}
+    source = unquote(block.get("source"))
+    if source is None:
+        return None
+    terragrunt_locals = {}
+    for entry in document.get("locals") or []:
+        if isinstance(entry, dict):
+            terragrunt_locals.update({k: unquote(v) for k, v in entry.items() if isinstance(unquote(v), str)})
+
+    def expand(text: str, depth: int = 0) -> str:
+        # get_repo_root() is taken to be the checked folder: where a repository is usually checked from.
+        text = TERRAGRUNT_DIR.sub(lambda _: folder, REPO_ROOT.sub(lambda _: collector.root, text))
+        if depth > MAX_EXPANSIONS:
+            return text
+        return TERRAGRUNT_LOCAL.sub(lambda m: expand(terragrunt_locals[m.group(1)], depth + 1)
+                                    if m.group(1) in terragrunt_locals else m.group(0), text)
+
+    if "::" in source or source.startswith(("tfr:", "git@", "github.com/", "https://", "s3:")):
+        return None  # a remote module: no local code
+    # "../modules//lambda": the part before "//" is what terragrunt copies, the path is the same.
+    source = expand(source).replace("//", "/")
+    if "${" in source:
+        return None
+    module_folder = os.path.normpath(os.path.join(folder, source))
+    if module_folder not in folders or not inside(module_folder, collector.root):
+        return None
+    inputs = document.get("inputs")
+    overrides = {}
+    if isinstance(inputs, dict):
+        for name, value in inputs.items():
+            text_value = unquote(value)
+            if isinstance(text_value, str):
+                overrides[unquote(name) or name] = '"' + expand(text_value) + '"'
+    parsed = parse_folder(folders[module_folder], collector, read)
+    if parsed:
+        ModuleReader(module_folder, parsed, collector, overrides).read()
+    return module_folder
 
 
 def parse_hcl(path: str, text: str, collector: Collector) -> Optional[dict]:
@@ -91,15 +175,30 @@ def _unfold(value, depth: int, labels: List[str]):
 
 
 class ModuleReader:
-    def __init__(self, folder: str, parsed: List[Tuple[str, str, dict]], collector: Collector):
+    def __init__(self, folder: str, parsed: List[Tuple[str, str, dict]], collector: Collector, inputs: Optional[Dict[str, str]] = None):
         self.folder = folder
         self.parsed = parsed
         self.collector = collector
         self.archives: Dict[str, dict] = {}
+        self.s3_objects: Dict[str, dict] = {}
+        self.values: Dict[str, object] = {}  # "var.x" (default, or a terragrunt input), "local.x"
         for _, _, document in parsed:
             for labels, attributes in labelled_blocks(document, "data", 2):
                 if labels[0] == "archive_file":
                     self.archives[labels[1]] = attributes
+            for labels, attributes in labelled_blocks(document, "resource", 2):
+                if labels[0] in ("aws_s3_object", "aws_s3_bucket_object"):
+                    self.s3_objects[f"{labels[0]}.{labels[1]}"] = attributes
+            for labels, attributes in labelled_blocks(document, "variable", 1):
+                if "default" in attributes:
+                    self.values[f"var.{labels[0]}"] = attributes["default"]
+            for entry in document.get("locals") or []:
+                if isinstance(entry, dict):
+                    for name, value in entry.items():
+                        if not str(name).startswith("__"):
+                            self.values[f"local.{name}"] = value
+        for name, value in (inputs or {}).items():
+            self.values[f"var.{name}"] = value
 
     def read(self) -> None:
         for path, text, document in self.parsed:
@@ -111,21 +210,56 @@ class ModuleReader:
                     self.lambda_module(path, text, labels[0], attributes)
 
     def expand(self, value: Optional[str]) -> Optional[str]:
+        """The string with ``${path.module}``, and variables and locals that are literal strings, replaced;
+        None when something else remains."""
         if value is None:
             return None
         expanded = PATH_VARIABLES.sub(lambda _: self.folder, value)
-        return None if "${" in expanded else expanded
+        for _ in range(MAX_EXPANSIONS):
+            if "${" not in expanded:
+                return expanded
+            changed = REFERENCE.sub(self._reference, expanded)
+            if changed == expanded:
+                return None
+            expanded = PATH_VARIABLES.sub(lambda _: self.folder, changed)
+        return None
+
+    def _reference(self, match: re.Match) -> str:
+        value = unquote(self.values.get(f"{match.group(1)}.{match.group(2)}"))
+        return value if isinstance(value, str) else match.group(0)
+
+    def environment_of(self, path: str, text: str, attributes: dict) -> Dict[str, EnvValue]:
+        """``environment { variables = {...} }`` with the values that expand to literal strings."""
+        blocks = attributes.get("environment")
+        blocks = blocks if isinstance(blocks, list) else [blocks]
+        found: Dict[str, EnvValue] = {}
+        for block in blocks:
+            variables = block.get("variables") if isinstance(block, dict) else None
+            if isinstance(variables, dict):
+                for name, value in variables.items():
+                    name = unquote(name) or str(name)
+                    if name.startswith("__"):
+                        continue
+                    literal = unquote(value)
+                    line = first_line_containing(text, name)
+                    found[name] = EnvValue(self.expand(literal) if isinstance(literal, str) else None, line)
+        return found
 
     def handler_of(self, path: str, text: str, words: List[str], name: str, attributes: dict) -> Optional[Tuple[str, int]]:
-        line = attribute_line(text, words, "handler")
         handler = unquote(attributes.get("handler"))
+        if path.lower().endswith(".json"):
+            line = first_line_containing(text, f'"{handler}"') if isinstance(handler, str) else 1
+        else:
+            line = attribute_line(text, words, "handler")
         if handler is None:
             self.collector.warn(path, line, f"{name} has no handler; not analysed")
             return None
-        if "${" in handler:
-            self.collector.warn(path, line, f"handler of {name} is not a literal string; not analysed")
+        expanded = self.expand(handler)
+        if expanded is None:
+            # The code is usually under the module's folder: the convention may find its handlers there.
+            self.collector.warn(path, line, f"handler of {name} is not a literal string; not analysed", self.folder)
             return None
-        return handler, line
+        return expanded, line
 
     def lambda_resource(self, path: str, text: str, name: str, attributes: dict) -> None:
         what = f"aws_lambda_function.{name}"
@@ -136,11 +270,18 @@ class ModuleReader:
         words = ["resource", "aws_lambda_function", name]
         filename = unquote(attributes.get("filename"))
         if filename is None:
-            return  # s3_bucket/s3_key or image_uri: no local code
+            s3_key = unquote(attributes.get("s3_key"))
+            s3_object = S3_OBJECT_KEY.match(s3_key) if isinstance(s3_key, str) else None
+            uploaded = self.s3_objects.get(f"{s3_object.group(1)}.{s3_object.group(2)}") if s3_object else None
+            filename = unquote(uploaded.get("source")) if isinstance(uploaded, dict) else None
+            if filename is None:
+                return  # code already on S3, or image_uri: no local code
         found = self.handler_of(path, text, words, what, attributes)
         if found is None:
             return
         handler, line = found
+        self.environment = self.environment_of(path, text, attributes)
+        self.layered = bool(attributes.get("layers"))
         reference = ARCHIVE_OUTPUT.match(filename)
         archive = None
         if reference:
@@ -157,9 +298,13 @@ class ModuleReader:
             if archive is None:
                 code_root = self.collector.local_folder(self.folder, literal, f"filename of {what}", path, line)
                 if code_root is not None:
-                    self.collector.add_spec(handler, "terraform", path, line, code_root)
+                    self.add(handler, path, line, code_root)
                 return
         self.from_archive(path, line, what, handler, archive)
+
+    def add(self, handler: str, path: str, line: int, code_root: str, covered=None) -> None:
+        self.collector.add_spec(handler, "terraform", path, line, code_root, covered=covered,
+                                environment=getattr(self, "environment", None), layered=getattr(self, "layered", False))
 
     def archive_built_at(self, literal: str) -> Optional[dict]:
         target = os.path.normpath(os.path.join(self.folder, literal))
@@ -179,7 +324,7 @@ class ModuleReader:
                 return
             code_root = self.collector.local_folder(self.folder, expanded, f"source_dir of the archive of {what}", path, line)
             if code_root is not None:
-                self.collector.add_spec(handler, "terraform", path, line, code_root)
+                self.add(handler, path, line, code_root)
         elif source_file is not None:
             expanded = self.expand(source_file)
             if expanded is None:
@@ -189,7 +334,7 @@ class ModuleReader:
             code_root = self.collector.local_folder(self.folder, os.path.dirname(expanded) or ".", f"source_file of the archive of {what}", path, line)
             if code_root is not None:
                 # A single-file archive deploys that file alone, at the top of the zip.
-                self.collector.add_spec(handler, "terraform", path, line, code_root, covered=[file_path])
+                self.add(handler, path, line, code_root, covered=[file_path])
         # An archive built from inline "source" blocks has no local code to check.
 
     def lambda_module(self, path: str, text: str, name: str, attributes: dict) -> None:
@@ -216,7 +361,15 @@ class ModuleReader:
             return
         code_root = self.collector.local_folder(self.folder, expanded, f"source_path of {what}", path, line)
         if code_root is not None:
-            self.collector.add_spec(handler, "terraform", path, line, code_root)
+            variables = attributes.get("environment_variables")
+            self.environment = {}
+            if isinstance(variables, dict):
+                for key, value in variables.items():
+                    literal = unquote(value)
+                    self.environment[unquote(key) or str(key)] = EnvValue(self.expand(literal) if isinstance(literal, str) else None,
+                                                                           first_line_containing(text, unquote(key) or str(key)))
+            self.layered = bool(attributes.get("layers"))
+            self.add(handler, path, line, code_root)
 
 
 def attribute_line(text: str, words: List[str], attribute: str) -> int:

@@ -14,6 +14,8 @@ from .common import SKIPPED_FOLDERS
 
 TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
 SERVERLESS_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+ZAPPA_NAMES = frozenset({"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml"})
+TERRAGRUNT_NAMES = frozenset({"terragrunt.hcl"})
 # JSON files that are never templates and can be large.
 NOT_TEMPLATES = frozenset({"package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json", "composer.lock"})
 
@@ -26,7 +28,12 @@ class Candidates:
     typescript: List[str] = field(default_factory=list)  # CDK stacks
     terraform: Dict[str, List[str]] = field(default_factory=dict)  # folder (a Terraform module) -> .tf files
     dockerfiles: List[str] = field(default_factory=list)
+    zappa: List[str] = field(default_factory=list)
+    terragrunt: List[str] = field(default_factory=list)
     cdk_apps: Set[str] = field(default_factory=set)  # folders holding a cdk.json
+    pulumi_projects: Set[str] = field(default_factory=set)  # folders holding a Pulumi.yaml
+    python_folders: List[str] = field(default_factory=list)  # folders named "python" (layer contents)
+    src_folders: List[str] = field(default_factory=list)  # folders named "src" (src-layout packages)
 
 
 def is_dockerfile(name: str) -> bool:
@@ -41,8 +48,15 @@ def find_candidates(root: str, is_excluded: Callable[[str], bool]) -> Candidates
             dirnames[:] = []
             continue
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_FOLDERS and not is_excluded(os.path.join(current, d)))
+        for name in dirnames:
+            if name == "python":
+                found.python_folders.append(os.path.join(current, name))
+            elif name == "src":
+                found.src_folders.append(os.path.join(current, name))
         if "cdk.json" in filenames:
             found.cdk_apps.add(current)
+        if "Pulumi.yaml" in filenames or "Pulumi.yml" in filenames:
+            found.pulumi_projects.add(current)
         for name in sorted(filenames):
             path = os.path.join(current, name)
             lower = name.lower()
@@ -50,10 +64,14 @@ def find_candidates(root: str, is_excluded: Callable[[str], bool]) -> Candidates
                 kind = found.python
             elif lower.endswith(".ts") and not lower.endswith(".d.ts"):
                 kind = found.typescript
-            elif lower.endswith(".tf"):
+            elif lower.endswith((".tf", ".tf.json")):
                 kind = found.terraform.setdefault(current, [])
             elif lower in SERVERLESS_NAMES:
                 kind = found.serverless
+            elif lower in ZAPPA_NAMES:
+                kind = found.zappa
+            elif lower in TERRAGRUNT_NAMES:
+                kind = found.terragrunt
             elif lower.endswith(TEMPLATE_EXTENSIONS) and lower not in NOT_TEMPLATES:
                 kind = found.templates
             elif is_dockerfile(name):

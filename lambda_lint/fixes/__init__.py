@@ -23,6 +23,7 @@ FIXERS = {
     "LAM107": "lam107",
     "LAM201": "lam201",
     "LAM202": "lam202",
+    "LAM204": "lam204",
     "LAM301": "lam301",
     "LAM302": "lam301",
     "LAM303": "lam303",

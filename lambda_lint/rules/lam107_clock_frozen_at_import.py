@@ -94,9 +94,10 @@ def lambda_handler(event, context):
         for use in clock_uses(ctx):
             if use.kind == "read":
                 clock = use.clock
+                where = f"bound in `{clock.module}` on line {clock.line}" if clock.module else f"bound on line {clock.line}"
                 yield self.report(
                     use.node,
-                    f"`{clock.name}` (bound on line {clock.line}) holds the clock reading taken at import; "
+                    f"`{clock.name}` ({where}) holds the clock reading taken at import; "
                     "every warm invocation sees the cold start's time",
                     "Read the clock inside the invocation (`datetime.now(timezone.utc)`), or rename it if it "
                     "really is the environment's start time (`COLD_START_AT`).",

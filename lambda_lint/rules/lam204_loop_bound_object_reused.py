@@ -51,7 +51,13 @@ async def fetch(url):
 def lambda_handler(event, context):
     return _loop.run_until_complete(fetch(event["url"]))
 """
-    fix_safety = "No automatic fix: keeping one loop for the environment changes how the whole handler runs."
+    fix_safety = (
+        "For `asyncio.run(coro)` in a module that imports `asyncio`, the fix creates one loop at module "
+        "scope (`_loop = asyncio.new_event_loop()`, or reuses an existing one) and runs the coroutine with "
+        "`_loop.run_until_complete(coro)`. It is unsafe: tasks still running when an invocation ends are no "
+        "longer cancelled and async generators are no longer finalised; they resume in the next invocation."
+    )
+    fixable = "sometimes"
     references = (
         "[asyncio.run closes the loop it creates](https://docs.python.org/3/library/asyncio-runner.html#asyncio.run)",
         "[aiohttp: a ClientSession is bound to its event loop](https://docs.aiohttp.org/en/stable/client_advanced.html)",

@@ -24,6 +24,8 @@ class CheckResult:
     internal_errors: List[str] = field(default_factory=list)  # bugs of ours, per file and rule
     warnings: List[str] = field(default_factory=list)  # e.g. unreadable templates
     project: Optional[object] = None  # the Project, or a Sources view (.root, .data(path), .missing)
+    python_files: List[str] = field(default_factory=list)  # the checked Python files
+    discovery: Optional[object] = None  # what infrastructure files declared (`handlers --explain`)
 
 
 @dataclass
@@ -69,4 +71,6 @@ def check(paths: List[str], config=None, options: Optional[Options] = None) -> C
             if cache is not None:
                 cache.store(units[i], plan, outcome)
     merge(plan, [outcomes[i] for i in range(len(units))], result)
+    result.python_files = [path for path in plan.files if path.endswith(".py")]
+    result.discovery = plan.discovery
     return result

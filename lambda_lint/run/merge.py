@@ -42,11 +42,31 @@ def merge(plan: Plan, outcomes: List[UnitOutcome], result) -> None:
                 "Point the handler setting at an existing module and function."))
     result.diagnostics = sorted(diagnostics, key=_order)
     result.handlers = sorted(handlers, key=lambda h: (h.path, h.line, h.function, h.source))
+    result.warnings = _accurate_warnings(plan, result.warnings, result.handlers)
     if len(projects) == 1 and len(outcomes) == 1:
         result.project = projects[0]
         result.project.missing = missing
     else:
         result.project = Sources(plan, projects, missing)
+
+
+def _accurate_warnings(plan: Plan, warnings: List[str], handlers: list) -> List[str]:
+    """A discovery warning says "not analysed" about a code folder; when the naming convention
+    found handlers in that folder after all, say that instead."""
+    scopes = getattr(plan.discovery, "warning_scopes", None) or {}
+    if not scopes:
+        return warnings
+    found_by_convention = [h.path for h in handlers if h.source == "convention"]
+    out = []
+    for warning in warnings:
+        scope = scopes.get(warning)
+        if scope is not None and warning.endswith("; not analysed") and any(
+                p == scope or p.startswith(scope.rstrip(os.sep) + os.sep) for p in found_by_convention):
+            where = os.path.relpath(scope, plan.root)
+            where = "the project folder" if where == "." else where + os.sep
+            warning = warning[: -len("; not analysed")] + f"; the handlers found by convention in {where} are analysed instead"
+        out.append(warning)
+    return out
 
 
 class Sources:
@@ -57,6 +77,10 @@ class Sources:
         self.missing = missing
         self._plan = plan
         self._projects = projects
+
+    @property
+    def projects(self) -> list:
+        return list(self._projects)
 
     def data(self, path: str):
         path = os.path.abspath(path)

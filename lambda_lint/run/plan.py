@@ -26,8 +26,9 @@ from .units import Setup, Unit
 
 # The same test as project.HANDLER_TEXT and sources.MAX_FILE_BYTES (checked by
 # tests/test_parallel.py), repeated here so that planning needs no libcst.
-HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(")
-MODULE_LEVEL_HANDLER_TEXT = re.compile(rb"^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
+HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\(\s*event\b[^)]*?\bcontext\b")
+MODULE_LEVEL_HANDLER_TEXT = re.compile(
+    rb"^(?:async[ \t]+)?def[ \t]+(?:(?:lambda_handler|handler)[ \t]*\(|\w+[ \t]*\(\s*event\b[^)]*?\bcontext\b)", re.M)
 
 # Below this much source (bytes of the files the units may parse) a process
 # pool costs more than it saves.
@@ -77,6 +78,8 @@ class Plan:
         self.declared: List[DeclaredHandler] = []
         self.missing: List[MissingHandler] = []  # declared files that do not exist
         self.code_roots: list = []
+        self.import_roots: list = []  # layers and src layouts (discovery), searched last
+        self.discovery = None  # the Discovery, for `handlers --explain` and the warnings' wording
         self.covered: set = set()  # files covered by infrastructure (no conventional handlers)
         self._declare(result)
 
@@ -97,8 +100,9 @@ class Plan:
         """Whether the file may define a conventional handler (and is parsed to find out).
 
         The text test is the Project's; a file whose matches are all indented is
-        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``
-        is defined at module level (also inside a module-level ``if``/``try``),
+        read with ``ast`` first, and kept only if a ``handler``/``lambda_handler``,
+        or a function taking ``(event, context, ...)``, is defined at module level
+        (also inside a module-level ``if``/``try``),
         or if ``ast`` cannot parse it (libcst then decides, and reports LAM001).
         So a method or a nested function called ``handler`` costs no libcst parse.
         """
@@ -132,6 +136,8 @@ class Plan:
         except Exception as exc:
             result.warnings.append(f"handler discovery failed: {type(exc).__name__}: {exc}")
             return
+        self.discovery = found
+        self.import_roots = list(found.import_roots)
         result.warnings.extend(found.warnings)
         for declared in found.handlers:
             if declared.code_root and declared.code_root not in self.src_roots + self.code_roots:
@@ -232,6 +238,7 @@ class Plan:
                 break
             current = up
         bases.append(self.root)
+        bases.extend(self.import_roots)
         bases = list(dict.fromkeys(bases))
         found = []
         for level, dotted_name in names:
@@ -259,7 +266,7 @@ class Plan:
         """What every unit needs, as plain data (sent once to each worker process)."""
         return Setup(root=self.root, config=self.config, config_src=self.config_src,
                      code_roots=list(self.code_roots), covered=self.covered, checked=self.checked,
-                     enabled=self.enabled, contents=self.contents)
+                     enabled=self.enabled, contents=self.contents, import_roots=list(self.import_roots))
 
     def jobs_for(self, units: list) -> int:
         jobs = self.options.jobs
@@ -285,14 +292,15 @@ class Plan:
             self.root,
             repr(self.code_roots),
             repr(sorted(self.covered)),
+            repr(self.import_roots),
             repr(sorted((p, content_hash(t)) for p, t in self.contents.items())),
         ]
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
 def _module_level_handler(data: bytes) -> bool:
-    """A ``def handler``/``def lambda_handler`` outside any function or class, by ``ast``
-    (True when ``ast`` cannot tell)."""
+    """A ``def handler``/``def lambda_handler``, or a function whose first parameters are
+    ``event, context``, outside any function or class, by ``ast`` (True when ``ast`` cannot tell)."""
     import ast
     import warnings
 
@@ -306,7 +314,8 @@ def _module_level_handler(data: bytes) -> bool:
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name in ("handler", "lambda_handler"):
+            positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+            if node.name in ("handler", "lambda_handler") or positional[:2] == ["event", "context"]:
                 return True
         elif not isinstance(node, ast.ClassDef):
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):

@@ -37,6 +37,7 @@ class Setup:
     checked: set  # files whose findings are reported
     enabled: set
     contents: Dict[str, bytes] = field(default_factory=dict)  # texts not (yet) on disk
+    import_roots: list = field(default_factory=list)  # layers and src layouts, searched last by every importer
     # Built modules shared between checks by a long-lived caller in this process (the
     # language server); see Project. None for the CLI (and never sent to worker processes).
     shared_models: Optional[object] = None
@@ -122,6 +123,7 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
     for code_root in setup.code_roots:
         if code_root not in project.src_roots:
             project.src_roots.append(code_root)
+    project.layer_roots = list(setup.import_roots)
     for item in unit.declared:
         if item.origin != "config":
             declare(item, item.source)
