@@ -352,3 +352,23 @@ def test_clock_imported_from_a_project_module(tmp_path):
     }, {"LAM107"})
     assert [(d.path, d.line) for d in result.diagnostics] == [("app.py", 5)]
     assert result.diagnostics[0].message.startswith("`RUN_DAY` (bound in `settings` on line 3) holds the clock")
+
+
+def test_clock_default_that_every_call_passes_is_silent(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        from datetime import datetime, timezone
+
+        class Table:
+            def put(self, key, requested_on=str(datetime.now(timezone.utc))):
+                return key, requested_on
+
+        def stamp(at=datetime.now(timezone.utc)):
+            return at
+
+        table = Table()
+
+        def lambda_handler(event, context):
+            now = datetime.now(timezone.utc)
+            table.put(event["id"], requested_on=str(now))
+            return stamp(now), stamp(at=now)
+    '''}, {"LAM107"}) == set()

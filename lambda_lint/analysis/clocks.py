@@ -267,13 +267,40 @@ def _defaults(ctx, fn: Function) -> List[ClockUse]:
     if not isinstance(node, cst.FunctionDef):
         return []
     params = node.params
-    for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+    positional = list(params.posonly_params) + list(params.params)
+    for param in positional + list(params.kwonly_params):
         if param.default is None or names_init_time(param.name.value):
             continue
         call = clock_call(ctx.model, param.default)
-        if call is not None:
-            return [ClockUse("default", node.name, None, param.name.value)]
+        if call is None:
+            continue
+        index = positional.index(param) if param in positional else None
+        if _always_passed(ctx, fn, param.name.value, index):
+            continue
+        return [ClockUse("default", node.name, None, param.name.value)]
     return []
+
+
+def _always_passed(ctx, fn: Function, name: str, index: Optional[int]) -> bool:
+    """Every warm-path call of ``fn`` that can be found passes the argument, so the default is never
+    used (a function called only through a dispatch the analysis does not see still counts as using it)."""
+    from .flow import warm_calls_of
+
+    calls = warm_calls_of(ctx, fn)
+    if not calls:
+        return False
+    offset = 1 if fn.cls is not None and fn.params and fn.params[0] in ("self", "cls") else 0
+    for _, site in calls:
+        args = site.node.args
+        if any(a.star for a in args):
+            continue  # ``*args``/``**kwargs``: cannot tell, assume it is passed
+        if any(a.keyword is not None and a.keyword.value == name for a in args):
+            continue
+        given = len([a for a in args if a.keyword is None])
+        if index is not None and given + offset > index:
+            continue
+        return False
+    return True
 
 
 def _fields(ctx) -> List[ClockUse]:

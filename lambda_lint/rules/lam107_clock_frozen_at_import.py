@@ -14,7 +14,7 @@ class ClockFrozenAtImport(Rule):
         "(a) a module-level name (or a class attribute read as `Class.NAME`) computed at import from such "
         "a reading, directly or through arithmetic, attributes, method calls and f-strings, reported at "
         "each warm-path statement that reads it; (b) such a reading in a default argument of a warm-path "
-        "function, reported at the `def`; (c) such a reading as the default of a dataclass/attrs field of a "
+        "function, reported at the `def` (not when every call the analysis finds passes that argument); (c) such a reading as the default of a dataclass/attrs field of a "
         "class the warm path instantiates, reported at the field.\n\n"
         "Not reported: names that say they are an initialisation time (a word of the name is `start`, "
         "`started`, `init`, `boot`, `booted`, `cold`, `loaded`, `import`, `imported`, `launch` or "
