@@ -263,7 +263,8 @@ def _handlers(args) -> int:
         print(json.dumps(handlers, indent=2))
     else:
         for h in handlers:
-            print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']})")
+            snapstart = ", SnapStart" if h.get("snapstart") else ""
+            print(f"{h['path']}:{h['line']}: {h['function']} ({h['source']}{snapstart})")
         for missing in result.project.missing:
             print(f"{display_path(missing.declared_in)}:{missing.declared_line}: LAM002 handler `{missing.spec}` {missing.reason}")
     if args.explain and args.format == "text":

@@ -135,7 +135,7 @@ UNREADABLE_TEXT = [
 ANALYSED = [
     ("latin1_cookie.py", b"# -*- coding: latin-1 -*-\n_names = []\nGREETING = 'h\xe9llo'\n\n\n"
                          b"def lambda_handler(event, context):\n    _names.append(GREETING)\n", ("finding", "LAM101", 7)),
-    ("utf8_bom.py", b"\xef\xbb\xbf_cache = {}\n\n\ndef lambda_handler(event, context):\n    _cache['k'] = 1\n",
+    ("utf8_bom.py", b"\xef\xbb\xbf_cache = {}\n\n\ndef lambda_handler(event, context):\n    _cache['k'] += 1\n",
      ("finding", "LAM101", 5)),
     ("crlf.py", b"_items = []\r\n\r\n\r\ndef lambda_handler(event, context):\r\n    _items.append(1)\r\n",
      ("finding", "LAM101", 5)),

@@ -128,6 +128,28 @@ def test_lazy_getters(tmp_path):
     '''}, {"LAM204"}) == {("app.py", 34, "LAM204")}
 
 
+def test_aioboto3_client_made_at_import(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import asyncio
+        import aioboto3
+
+        session = aioboto3.Session()
+        s3_client = session.client("s3")
+
+        async def fetch(key):
+            async with s3_client as s3:
+                return await s3.get_object(Bucket="b", Key=key)
+
+        async def fresh(key):
+            async with session.client("s3") as s3:
+                return await s3.get_object(Bucket="b", Key=key)
+
+        def lambda_handler(event, context):
+            asyncio.run(fresh(event["key"]))
+            return asyncio.run(fetch(event["key"]))
+    '''}, {"LAM204"}) == {("app.py", 18, "LAM204")}
+
+
 def test_extend_loop_bound(tmp_path):
     config = Config(extend_loop_bound=["acme.aio.Client"])
     files = {"app.py": '''
@@ -192,6 +214,20 @@ def test_request_data_read_back_from_a_fixed_path(tmp_path):
     [diag] = result.diagnostics
     assert (diag.line, diag.code) == (16, "LAM502")
     assert diag.message.startswith("request data is written to the fixed path `/tmp/draft.json` and the warm path")
+
+
+def test_append_through_a_writer_kept_in_a_local(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        import csv
+        from pathlib import Path
+
+        LOG = Path("/tmp") / "audit.csv"
+
+        def lambda_handler(event, context):
+            with open(LOG, "a") as fh:
+                writer = csv.writer(fh)
+                writer.writerow([event["user"], event["action"]])
+    '''}, {"LAM501", "LAM502"}) == {("app.py", 8, "LAM502")}
 
 
 def test_download_chosen_by_the_request_with_exists_check(tmp_path):

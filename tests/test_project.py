@@ -271,7 +271,7 @@ def test_cli_handlers_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["handlers", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"path": "pkg/app.py", "function": "lambda_handler", "line": 2, "source": "convention"}
+        {"path": "pkg/app.py", "function": "lambda_handler", "line": 2, "source": "convention", "snapstart": False}
     ]
     assert main(["handlers"]) == 0
     assert capsys.readouterr().out == "pkg/app.py:2: lambda_handler (convention)\n"

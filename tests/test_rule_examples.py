@@ -6,6 +6,7 @@ examples must produce it exactly on the lines marked ``# expect``.
 import pytest
 
 from lambda_lint.rules import ALL_RULES
+from lambda_lint.settings.config import Config
 
 from .helpers import expected_lines, findings
 
@@ -19,14 +20,19 @@ def test_every_rule_has_examples():
         assert rule.invalid, f"{rule.code} has no invalid example"
 
 
+def _config(rule, root):
+    """The SnapStart rules apply only where SnapStart is on: the examples turn it on for their handler."""
+    return Config(root=str(root), snapstart=True) if rule.code.startswith("LAM6") else None
+
+
 @pytest.mark.parametrize("rule,index,source", VALID)
 def test_valid_example_is_silent(tmp_path, rule, index, source):
-    found = findings(tmp_path, {"app.py": source}, codes={rule.code})
+    found = findings(tmp_path, {"app.py": source}, codes={rule.code}, config=_config(rule, tmp_path))
     assert found == set()
 
 
 @pytest.mark.parametrize("rule,index,source", INVALID)
 def test_invalid_example_is_reported(tmp_path, rule, index, source):
-    found = findings(tmp_path, {"app.py": source}, codes={rule.code})
+    found = findings(tmp_path, {"app.py": source}, codes={rule.code}, config=_config(rule, tmp_path))
     assert {line for (_, line, _) in found} == set(expected_lines(source))
     assert {code for (_, _, code) in found} == {rule.code}

@@ -236,6 +236,57 @@ CACHETOOLS_FUNC_NO_TTL = frozenset(
      "cachetools.func.rr_cache", "cachetools.func.mru_cache"}
 )
 
+# LAM601: values that must differ between execution environments (SnapStart snapshots them).
+UNIQUE_VALUE_CALLS = frozenset(
+    {"uuid.uuid1", "uuid.uuid4", "os.urandom", "secrets.token_bytes", "secrets.token_hex",
+     "secrets.token_urlsafe", "secrets.randbits", "secrets.randbelow", "secrets.choice"}
+)
+# Every other ``random.*`` / ``numpy.random.*`` call draws from a seeded generator.
+RANDOM_MODULES = ("random", "numpy.random")
+RANDOM_GENERATORS = frozenset(
+    {"random.Random", "numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"}
+)
+RANDOM_SEEDERS = frozenset({"random.seed", "numpy.random.seed"})
+# Not a value and not a seeded generator: SystemRandom reads the kernel CSPRNG on every call.
+RANDOM_NOT_VALUES = frozenset(
+    {"random.SystemRandom", "random.getstate", "random.setstate", "numpy.random.SeedSequence",
+     "numpy.random.get_state", "numpy.random.set_state"}
+)
+
+# LAM602: constructors that open a network connection when they run.
+CONNECTING_CONSTRUCTORS = frozenset(
+    {
+        "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect", "pymysql.connect",
+        "pymysql.connections.Connection", "pymysql.Connection", "MySQLdb.connect", "mysql.connector.connect",
+        "pg8000.connect", "pg8000.native.Connection", "pg8000.dbapi.connect", "cx_Oracle.connect",
+        "oracledb.connect", "pyodbc.connect", "pymssql.connect", "snowflake.connector.connect",
+        "redshift_connector.connect", "psycopg2.pool.SimpleConnectionPool",
+        "psycopg2.pool.ThreadedConnectionPool", "pymongo.MongoClient", "pymongo.mongo_client.MongoClient",
+        "socket.create_connection", "pika.BlockingConnection",
+    }
+)
+# Clients that open nothing until they are used: a connection exists once init code sends through them.
+LAZY_CLIENTS = frozenset(
+    {"requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client", "urllib3.PoolManager",
+     "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool", "redis.Redis", "redis.StrictRedis",
+     "redis.from_url", "redis.Redis.from_url", "redis.StrictRedis.from_url", "redis.cluster.RedisCluster",
+     "redis.RedisCluster", "pymemcache.client.base.Client", "pymemcache.Client", "pymemcache.client.Client",
+     "sqlalchemy.create_engine", "socket.socket"}
+)
+# Methods of those clients that only configure them or hand out another lazy object.
+LAZY_CLIENT_SETUP_METHODS = frozenset(
+    {"mount", "pipeline", "pubsub", "lock", "register_script", "set_response_callback", "settimeout",
+     "setsockopt", "setblocking", "bind", "close", "dispose", "execution_options", "get_connection_kwargs"}
+)
+# What re-establishes a connection when the restore hook or the warm path calls it.
+RECONNECT_METHODS = frozenset({"connect", "reconnect", "ping"})
+# What drops the pooled connections of a lazy client, so that its next use connects afresh.
+POOL_RESET_METHODS = frozenset({"close", "disconnect", "dispose", "reset", "clear"})
+# AWS SDK constructors that can take explicit credentials.
+SDK_CREDENTIAL_CONSTRUCTORS = frozenset(
+    {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session"}
+)
+SESSION_TOKEN_ARGUMENT = "aws_session_token"
 # LAM106: process-wide registries that warm-path code can only add to.
 # ``logging`` loggers: any ``getLogger(...)`` result is the registered singleton for that name.
 LOGGER_FACTORY = "logging.getLogger"
@@ -325,6 +376,10 @@ LOOP_BOUND = frozenset(
      "motor.motor_asyncio.AsyncIOMotorClient", "asyncpg.connect", "asyncpg.create_pool",
      "aiomysql.connect", "aiomysql.create_pool", "sqlalchemy.ext.asyncio.create_async_engine"}
 )
+# aioboto3/aiobotocore clients and resources made from a session at import are loop-bound too.
+AIOBOTO3_SESSIONS = frozenset({"aioboto3.Session", "aioboto3.session.Session", "aiobotocore.session.get_session",
+                               "aiobotocore.session.AioSession"})
+AIOBOTO3_FACTORIES = frozenset({"client", "resource", "create_client"})
 # What starts a new event loop in the invocation.
 ASYNCIO_RUN = "asyncio.run"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"

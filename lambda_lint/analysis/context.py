@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from . import apis
-from .model import Binding, Function, ModuleModel, flatten_target, store_targets
+from .model import Binding, Function, ModuleModel, local_names
 from .names import is_none, keyword_arg, positional_args
 from .taint import Taint
 
@@ -23,6 +23,13 @@ class ProjectAnalysis:
     @cached_property
     def taint(self) -> Taint:
         return Taint(self.project)
+
+    @cached_property
+    def init_code(self):
+        """What runs before the SnapStart snapshot and after each restore (LAM6xx), built on first use."""
+        from .init_code import InitCode
+
+        return InitCode(self.project)
 
     @cached_property
     def call_sites(self) -> dict:
@@ -50,6 +57,9 @@ class ProjectAnalysis:
                 if cleared is None:
                     break
                 out.add((fn.module.path, cleared))
+                found = self.project.module_binding(fn.module, cleared)  # an imported container
+                if found is not None:
+                    out.add((found[0].path, found[1].name))
         return out
 
 
@@ -81,21 +91,7 @@ class Context:
     def locals_of(self, fn: Function) -> set:
         """Names local to ``fn`` (assigned in it and not declared ``global``)."""
         if fn not in self._locals:
-            names = set(fn.params)
-            for site in fn.stores:
-                for target in store_targets(site.node):
-                    if isinstance(target, cst.Name):
-                        names.add(target.value)
-                    elif isinstance(target, (cst.Tuple, cst.List)):
-                        names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
-            for site in fn.loops:
-                names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
-            for site in fn.withs:
-                for item in site.node.items:
-                    if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                        names.add(item.asname.name.value)
-            names.update(fn.nested)
-            self._locals[fn] = names - fn.global_names
+            self._locals[fn] = local_names(fn)
         return self._locals[fn]
 
     def module_binding(self, fn: Function, name: Optional[str]) -> Optional[Binding]:

@@ -214,6 +214,9 @@ def _created_once(ctx, model: ModuleModel, name: str, value, constructors, run) 
     made = built_by(model, value, constructors) if value is not None else None
     if made is not None:
         return LoopBound(name, model.line_of(value), made)
+    made = _aioboto3_client(model, value)
+    if made is not None:
+        return LoopBound(name, model.line_of(value), made)
     if isinstance(value, (cst.Subscript, cst.Attribute, cst.Call)):
         # taken from a loop-bound object at import: ``profiles = mongo["app"]["profiles"]``
         root = _root(value)
@@ -224,6 +227,22 @@ def _created_once(ctx, model: ModuleModel, name: str, value, constructors, run) 
                 if parent is not None:
                     return LoopBound(name, model.line_of(value), parent)
     return _lazy_holder(model, name, constructors, run)
+
+
+def _aioboto3_client(model: ModuleModel, value) -> Optional[str]:
+    """``aioboto3.Session().client("s3")`` (or ``.resource``) made at import: its context can only be entered
+    on one loop, and a second ``async with`` on a new loop fails."""
+    if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
+        return None
+    if value.func.attr.value not in apis.AIOBOTO3_FACTORIES:
+        return None
+    session = value.func.value
+    if isinstance(session, cst.Name):
+        binding = model.binding(session.value)
+        session = binding.value if binding is not None and isinstance(binding.value, cst.BaseExpression) else None
+    if isinstance(session, cst.Call) and model.qualify(session.func) in apis.AIOBOTO3_SESSIONS:
+        return f"{model.qualify(session.func)}().{value.func.attr.value}"
+    return None
 
 
 def _lazy_holder(model: ModuleModel, name: str, constructors, run) -> Optional[LoopBound]:

@@ -25,6 +25,7 @@ class DeclaredHandler:
     declared_in: str
     line: int
     spec: str  # the text that named it, as written
+    snapstart: bool = False  # the deployment turns Lambda SnapStart on (LAM6xx apply)
 
 
 @dataclass
@@ -36,18 +37,20 @@ class Handler:
     declared_in: Optional[str] = None
     declared_line: Optional[int] = None
     target: Optional["Function"] = None  # set in the process that analysed it, never serialised
+    snapstart: bool = False  # its deployment (or the configuration) turns SnapStart on: LAM6xx apply
 
     def to_json(self) -> dict:
         out = {"path": self.path, "function": self.function, "line": self.line, "source": self.source}
         if self.declared_in:
             out["declared_in"] = self.declared_in
             out["declared_line"] = self.declared_line
+        out["snapstart"] = self.snapstart
         return out
 
     @classmethod
     def from_json(cls, data: dict) -> "Handler":
         return cls(data["path"], data["function"], data["line"], data["source"],
-                   data.get("declared_in"), data.get("declared_line"))
+                   data.get("declared_in"), data.get("declared_line"), snapstart=bool(data.get("snapstart")))
 
 
 @dataclass

@@ -30,24 +30,63 @@ def subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
 
 
 def memo_store(site: Site) -> Optional[MemoStore]:
-    """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``."""
+    """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``.
+    ``D`` is a name, or an attribute of the method's ``self`` (``self._names[k] = v``; the mapping is
+    then ``self._names``, and whether that is module-level state is :mod:`.state`'s question)."""
     node = site.node
     if not isinstance(node, cst.Assign) or len(node.targets) != 1:
         return None
     target = node.targets[0].target
-    if not isinstance(target, cst.Subscript) or not isinstance(target.value, cst.Name):
+    if not isinstance(target, cst.Subscript):
         return None
     key = subscript_key(target)
     if key is None:
         return None
-    mapping = target.value.value
     wanted = source_text(key)
-    for use in site.function.names.get(mapping, ()):
-        if use.node is target.value:
-            continue
-        if _looks_up(use, wanted):
-            return MemoStore(mapping, key, node.value)
+    holder = target.value
+    if isinstance(holder, cst.Name):
+        mapping = holder.value
+        for use in site.function.names.get(mapping, ()):
+            if use.node is holder:
+                continue
+            if _looks_up(use, wanted):
+                return MemoStore(mapping, key, node.value)
+        return None
+    if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name):
+        owner, attr = holder.value.value, holder.attr.value
+        for use in _attribute_uses(site.function, owner, attr):
+            if use.node is holder:
+                continue
+            if _looks_up(use, wanted):
+                return MemoStore(f"{owner}.{attr}", key, node.value)
     return None
+
+
+def _attribute_uses(fn: Function, owner: str, attr: str) -> list:
+    """``owner.attr`` occurrences in ``fn``, as sites of the Attribute node."""
+    out = []
+    for use in fn.names.get(owner, ()):
+        parent = use.parent
+        if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value == attr:
+            out.append(Site(parent, use.ancestors[:-1], fn, use.order))
+    return out
+
+
+def evicts_attribute(methods, attr: str) -> bool:
+    """Some method removes entries of ``self.<attr>`` (``pop``/``popitem``/``clear``, ``del``) or
+    replaces it outside ``__init__`` (``self.<attr> = {}``)."""
+    for fn in methods:
+        if not fn.params:
+            continue
+        for use in _attribute_uses(fn, fn.params[0], attr):
+            parent = use.parent
+            if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value in _EVICTING_METHODS:
+                return True
+            if isinstance(parent, cst.Subscript) and any(isinstance(a, cst.Del) for a in use.ancestors):
+                return True
+            if fn.name != "__init__" and isinstance(parent, cst.AssignTarget) and parent.target is use.node:
+                return True
+    return False
 
 
 def _looks_up(use: Site, key_text: str) -> bool:

@@ -34,6 +34,7 @@ class Site:
     node: cst.CSTNode
     ancestors: tuple
     function: "Function"
+    order: int = 0  # position in the module's walk: program order for flow-sensitive questions
 
     @property
     def parent(self) -> Optional[cst.CSTNode]:
@@ -197,6 +198,25 @@ def flatten_target(target: cst.CSTNode) -> list:
     return [target]
 
 
+def local_names(fn: Function) -> set:
+    """Names local to ``fn`` (assigned in it and not declared ``global``)."""
+    names = set(fn.params)
+    for site in fn.stores:
+        for target in store_targets(site.node):
+            if isinstance(target, cst.Name):
+                names.add(target.value)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
+    for site in fn.loops:
+        names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
+    for site in fn.withs:
+        for item in site.node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                names.add(item.asname.name.value)
+    names.update(fn.nested)
+    return names - fn.global_names
+
+
 def param_names(params: cst.Parameters) -> list:
     names = [p.name.value for p in params.posonly_params]
     names += [p.name.value for p in params.params]
@@ -300,6 +320,7 @@ class _Indexer(FastVisitor):
         self.function = model.scope
         self.classes: List[Optional[ClassInfo]] = [None]
         self.stack: list = []
+        self.order = 0
 
     # Generic bookkeeping: the stack of enclosing nodes within the current function.
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -337,7 +358,8 @@ class _Indexer(FastVisitor):
         self.on_leave(node)
 
     def _site(self, node, bucket) -> Site:
-        site = Site(node, tuple(self.stack[:-1]), self.function)
+        self.order += 1
+        site = Site(node, tuple(self.stack[:-1]), self.function, self.order)
         bucket.append(site)
         return site
 
@@ -429,7 +451,8 @@ class _Indexer(FastVisitor):
         if parent is not None and _NAME_NOT_A_READ.get(type(parent)) is not None:
             if getattr(parent, _NAME_NOT_A_READ[type(parent)]) is node:
                 return
-        site = Site(node, tuple(self.stack[:-1]), self.function)
+        self.order += 1
+        site = Site(node, tuple(self.stack[:-1]), self.function, self.order)
         self.function.names.setdefault(node.value, []).append(site)
 
     def _global(self, node: cst.Global):

@@ -8,6 +8,7 @@ from typing import Dict, Iterable, List, Optional, Set, Union
 
 import libcst as cst
 
+from .init_code import is_hook_registration
 from .model import ClassInfo, Function, ImportedName, ModuleModel, build_model
 from .names import dotted
 from .handlers import Handler, MissingHandler
@@ -80,6 +81,7 @@ class Project:
         self.missing: List[MissingHandler] = []
         self.warm: Set[Function] = set()
         self._callees: Dict[Function, list] = {}
+        self.callbacks: Set[Function] = set()  # registered on a framework object; called with the request
         self._local_types: Dict[Function, dict] = {}
 
     # -- files and modules --------------------------------------------------
@@ -209,6 +211,42 @@ class Project:
             return self.resolve_import(model, imported, seen)
         return None
 
+    def module_binding(self, model: ModuleModel, name: str, depth: int = 0) -> Optional[tuple]:
+        """(module, Binding) of a module-level value (not a def, class or module) that ``name`` names in
+        ``model``, following ``from x import name`` into project modules: shared state may live in
+        another module of the function (``from state import sessions``)."""
+        binding = model.binding(name)
+        if binding is None:
+            return None
+        if binding.kind != "import":
+            return (model, binding) if binding.kind not in ("function", "class") else None
+        imported = model.imports.get(name)
+        if imported is None or imported.name is None or depth > 10:
+            return None
+        if self.resolve_module(model.path, _join(imported.module, imported.name)):
+            return None  # a submodule, not a value
+        path = self.resolve_module(model.path, imported.module)
+        target = self.model(path) if path else None
+        if target is None:
+            return None
+        return self.module_binding(target, imported.name, depth + 1)
+
+    def attribute_binding(self, fn: Function, expr: cst.CSTNode) -> Optional[tuple]:
+        """(module, Binding) for ``mod.name`` where ``mod`` is an imported project module."""
+        if not isinstance(expr, cst.Attribute) or not isinstance(expr.value, (cst.Name, cst.Attribute)):
+            return None
+        base = self.resolve_expr(fn, expr.value)
+        if isinstance(base, ModuleModel):
+            return self.module_binding(base, expr.attr.value)
+        return None
+
+    def instance_class(self, module: ModuleModel, binding) -> Optional[ClassInfo]:
+        """The project class of a module-level instance (``tally = Tally()``)."""
+        if binding is None or binding.kind != "call" or not isinstance(binding.value, cst.Call):
+            return None
+        cls = self.resolve_expr(module.scope, binding.value.func)
+        return cls if isinstance(cls, ClassInfo) else None
+
     # -- name resolution inside functions ---------------------------------
     def resolve_name(self, fn: Function, name: str):
         scope = fn
@@ -258,10 +296,14 @@ class Project:
                 return self.local_types(fn)[expr.value]
             if fn.cls is not None and fn.params and expr.value == fn.params[0] and not _is_static(fn):
                 return fn.cls
-            binding = fn.module.binding(expr.value)
-            if binding is not None and binding.kind == "call" and isinstance(binding.value, cst.Call):
-                cls = self.resolve_expr(fn.module.scope, binding.value.func)
-                return cls if isinstance(cls, ClassInfo) else None
+            if _shadowed(fn, expr.value):
+                return None
+            found = self.module_binding(fn.module, expr.value)
+            return self.instance_class(*found) if found is not None else None
+        if isinstance(expr, cst.Attribute):
+            found = self.attribute_binding(fn, expr)
+            if found is not None:
+                return self.instance_class(*found)
         if isinstance(expr, cst.Attribute) and fn.cls is not None:
             # self.repo where __init__ did self.repo = Repo()
             if isinstance(expr.value, cst.Name) and fn.params and expr.value.value == fn.params[0]:
@@ -333,6 +375,10 @@ class Project:
             call = site.node
             target = self.resolve_expr(fn, call.func)
             self._add_target(found, target)
+            if target is None:
+                # ``ACTIONS[event["action"]](event)``: every function the table holds may run.
+                for entry in self.dispatched(fn, call.func):
+                    self._add_target(found, entry)
             if target is None and isinstance(call.func, cst.Attribute):
                 receiver = call.func.value
                 cls = self.instance_of(fn, receiver) if isinstance(receiver, cst.Call) else None
@@ -340,19 +386,139 @@ class Project:
                     self._add_target(found, self.method(cls, call.func.attr.value))
                 if call.func.attr.value == "resolve":
                     found.extend(self.routes_of(fn, receiver))
+            if is_hook_registration(fn.module, call):
+                continue  # a SnapStart runtime hook runs around the snapshot, never per invocation
             # Functions handed over to run later: Thread(target=f), submit(f), map(f, ...)
             for arg in call.args:
                 if isinstance(arg.value, (cst.Name, cst.Attribute)):
                     ref = self.resolve_expr(fn, arg.value)
                     if isinstance(ref, Function):
                         found.append(ref)
+                        continue
+                # A project object handed to a library: the library calls its methods (hooks, overrides).
+                if target is None and not _only_inspects(fn, call):
+                    cls = self.instance_of(fn, arg.value)
+                    if cls is not None:
+                        found.extend(self.all_methods(cls))
         for site in fn.withs:
             for item in site.node.items:
                 cls = self.instance_of(fn, item.item)
                 if cls is not None:
                     for name in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
                         self._add_target(found, self.method(cls, name))
+        found.extend(self.registered_callbacks(fn))
         return found
+
+    # -- indirect calls -----------------------------------------------------------
+    def dispatched(self, fn: Function, func: cst.CSTNode) -> list:
+        """Project functions (or classes) held by the module-level table that ``func`` indexes:
+        ``ACTIONS[k]``, ``ACTIONS.get(k)``, or a local assigned from one of those."""
+        if isinstance(func, cst.Name) and _shadowed(fn, func.value):
+            source = _single_assigned_value(fn, func.value)
+            if source is None:
+                return []
+            func = source
+        table = None
+        if isinstance(func, cst.Subscript):
+            table = func.value
+        elif (isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute)
+              and func.func.attr.value == "get"):
+            table = func.func.value
+        if table is None:
+            return []
+        if isinstance(table, cst.Name):
+            if _shadowed(fn, table.value):
+                return []
+            found = self.module_binding(fn.module, table.value)
+        else:
+            found = self.attribute_binding(fn, table)
+        if found is None:
+            return []
+        module, binding = found
+        value = binding.value
+        if isinstance(value, cst.Dict):
+            entries = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+        elif isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            entries = [e.value for e in value.elements]
+        else:
+            return []
+        out = []
+        for entry in entries:
+            if isinstance(entry, (cst.Name, cst.Attribute)):
+                ref = self.resolve_expr(module.scope, entry)
+                if isinstance(ref, (Function, ClassInfo)):
+                    out.append(ref)
+        return out
+
+    def all_methods(self, cls: ClassInfo, depth: int = 0) -> list:
+        """Methods of ``cls`` and of its project base classes."""
+        out = list(cls.methods.values())
+        if depth > 10:
+            return out
+        for base in cls.bases:
+            found = self.resolve_name(cls.module.scope, base) if "." not in base else None
+            if isinstance(found, ClassInfo):
+                out.extend(self.all_methods(found, depth + 1))
+        return out
+
+    def registered_callbacks(self, fn: Function) -> list:
+        """Functions registered by decorator on a framework object that ``fn`` builds or uses: the
+        framework calls them when ``fn`` hands it the request (``@app.on("message")`` in a builder,
+        ``@bot.message_handler(...)`` on a module-level bot that the handler feeds)."""
+        out = []
+        # Nested in fn, registered on an object fn creates.
+        for nested in fn.nested.values():
+            receiver = registration_receiver(nested)
+            if receiver is not None and receiver in _local_names(fn) and self._framework_local(fn, receiver):
+                out.append(nested)
+        # Module-level, registered on a module-level framework object that fn uses (or imports).
+        registry = self.module_registrations(fn.module)
+        for name in fn.names:
+            if _shadowed(fn, name):
+                continue
+            if name in registry:
+                out.extend(registry[name])
+                continue
+            imported = fn.module.imports.get(name)  # also ``from app import bot`` inside the function
+            binding = fn.module.binding(name)
+            if imported is not None and imported.name is not None and (binding is None or binding.kind == "import"):
+                path = self.resolve_module(fn.module.path, imported.module)
+                target = self.model(path) if path else None
+                if target is not None:
+                    found = self.module_binding(target, imported.name)
+                    if found is not None:
+                        out.extend(self.module_registrations(found[0]).get(found[1].name, ()))
+        for cb in out:
+            self.callbacks.add(cb)
+        return out
+
+    def module_registrations(self, model: ModuleModel) -> dict:
+        """{framework object name: [callbacks registered on it by decorator]} for one module."""
+        cached = model.__dict__.get("_registrations")
+        if cached is not None:
+            return cached
+        out: dict = {}
+        for fn in model.functions.values():
+            receiver = registration_receiver(fn)
+            if receiver is None:
+                continue
+            binding = model.binding(receiver)
+            if binding is None or binding.kind != "call" or self.instance_class(model, binding) is not None:
+                continue
+            if _is_wrapper_library(binding.call):
+                continue
+            out.setdefault(receiver, []).append(fn)
+        model.__dict__["_registrations"] = out
+        return out
+
+    def _framework_local(self, fn: Function, name: str) -> bool:
+        value = _single_assigned_value(fn, name)
+        if not isinstance(value, cst.Call):
+            return False
+        target = self.resolve_expr(fn, value.func)
+        if target is not None:
+            return False
+        return not _is_wrapper_library(fn.module.qualify(value.func))
 
     def _add_target(self, found: list, target) -> None:
         if isinstance(target, Function):
@@ -389,7 +555,8 @@ class Project:
         self.warm = warm
 
     # -- handlers ----------------------------------------------------------------
-    def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None) -> bool:
+    def add_handler(self, path: str, function: str, source: str, declared_in=None, declared_line=None,
+                    snapstart: bool = False) -> bool:
         """Register a handler; returns False when the file or function does not exist.
 
         A file that cannot be parsed counts as existing (LAM001 reports it). The
@@ -411,14 +578,15 @@ class Project:
             elif function in model.bindings:
                 anchor = model.binding(function).anchor
                 line = model.line_of(anchor) if anchor is not None else 1
-                self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, None))
+                self.handlers.append(Handler(path, function, line, source, declared_in, declared_line, None, snapstart))
                 return True
         if fn is None:
             return False
-        self.handlers.append(Handler(path, fn.name if fn.cls is None else function, self.def_line(fn.module, fn), source, declared_in, declared_line, fn))
+        self.handlers.append(Handler(path, fn.name if fn.cls is None else function, self.def_line(fn.module, fn), source,
+                                     declared_in, declared_line, fn, snapstart))
         return True
 
-    def find_conventional_handlers(self, paths: Iterable[str]) -> None:
+    def find_conventional_handlers(self, paths: Iterable[str], snapstart: bool = False) -> None:
         known = {(h.path, h.function) for h in self.handlers}
         for path in paths:
             if not self.is_candidate(path):
@@ -428,7 +596,8 @@ class Project:
                 continue
             for name, fn in model.functions.items():
                 if is_conventional_handler(fn) and (path, name) not in known:
-                    self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn))
+                    self.handlers.append(Handler(path, name, self.def_line(model, fn), "convention", target=fn,
+                                                 snapstart=snapstart))
 
     def def_line(self, model: ModuleModel, fn: Function) -> int:
         """The line of a module-level ``def``, read from the text (no position metadata needed)."""
@@ -475,6 +644,120 @@ def _attribute_targets(node) -> list:
         for t in store_targets(node)
         if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name)
     ]
+
+
+def _local_names(fn: Function) -> set:
+    from .model import flatten_target, store_targets
+
+    cached = fn.__dict__.get("_local_name_set")
+    if cached is None:
+        cached = set(fn.params)
+        for site in fn.stores:
+            for t in store_targets(site.node):
+                cached.update(x.value for x in flatten_target(t) if isinstance(x, cst.Name))
+        for site in fn.loops:
+            cached.update(x.value for x in flatten_target(site.node.target) if isinstance(x, cst.Name))
+        cached -= fn.global_names
+        fn.__dict__["_local_name_set"] = cached
+    return cached
+
+
+# Decorators that wrap a function rather than register it: the wrapped function runs only when called.
+_WRAPPING_DECORATORS = frozenset({
+    "capture_method", "capture_lambda_handler", "inject_lambda_context", "log_metrics", "log_event",
+    "capture", "cache", "cached", "memoize", "retry", "timer", "timed", "time", "count", "trace", "traced",
+    "instrument", "wraps", "patch", "validator", "validate",
+})
+_WRAPPER_LIBRARIES = ("aws_lambda_powertools", "aws_xray_sdk", "functools", "cachetools", "tenacity",
+                      "backoff", "logging", "prometheus_client", "datadog", "sentry_sdk", "unittest", "pytest")
+
+
+def _is_wrapper_library(qualified: Optional[str]) -> bool:
+    """Logging, tracing, metrics and caching objects decorate; they do not register callbacks
+    (Powertools' event handlers do: its resolvers are routers)."""
+    if not qualified:
+        return False
+    head = qualified.split(".")[0]
+    if head == "aws_lambda_powertools":
+        return ".event_handler" not in qualified
+    return head in _WRAPPER_LIBRARIES
+
+
+def registration_receiver(fn: Function) -> Optional[str]:
+    """``app`` for a function decorated ``@app.on("message")`` / ``@bot.message_handler(...)``."""
+    for deco in fn.decorators:
+        expr = deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator
+        if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                and expr.attr.value not in _WRAPPING_DECORATORS):
+            return expr.value.value
+    return None
+
+
+def _single_assigned_value(fn: Function, name: str):
+    """The value of ``name = <value>`` when that is the only binding of ``name`` in ``fn``."""
+    value = None
+    for site in fn.stores:
+        node = site.node
+        for t in _flat_store_targets(node):
+            if isinstance(t, cst.Name) and t.value == name:
+                if value is not None or not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                    return None
+                if not isinstance(node.targets[0].target, cst.Name):
+                    return None
+                value = node.value
+    if value is None or name in fn.params:
+        return None
+    for site in fn.loops:
+        if any(isinstance(t, cst.Name) and t.value == name for t in _flat(site.node.target)):
+            return None
+    return value
+
+
+def _flat_store_targets(node) -> list:
+    from .model import store_targets
+
+    out = []
+    for t in store_targets(node):
+        out.extend(_flat(t))
+    return out
+
+
+def _flat(target) -> list:
+    from .model import flatten_target
+
+    return flatten_target(target)
+
+
+# Calls that look at an object without calling its methods.
+_INSPECTING_CALLS = frozenset({
+    "print", "str", "repr", "len", "isinstance", "issubclass", "id", "type", "hasattr", "getattr", "setattr",
+    "vars", "dir", "bool", "hash", "format", "sorted", "list", "tuple", "set", "dict", "super", "callable",
+})
+_INSPECTING_METHODS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "dumps", "dump", "format",
+    "append", "extend", "add", "insert", "put", "get", "pop", "setdefault", "update", "join", "write",
+})
+
+
+def _only_inspects(fn: Function, call: cst.Call) -> bool:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in _INSPECTING_CALLS
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in _INSPECTING_METHODS
+    return True
+
+
+def _shadowed(fn: Function, name: str) -> bool:
+    """``name`` is a parameter or assigned local of ``fn`` or of a function enclosing it."""
+    scope = fn
+    while scope is not None and not scope.is_module_scope:
+        if name in scope.global_names:
+            return False
+        if name in _local_names(scope):
+            return True
+        scope = scope.parent
+    return False
 
 
 def _is_self(fn: Function, expr) -> bool:

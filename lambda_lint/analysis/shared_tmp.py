@@ -15,7 +15,7 @@ import libcst as cst
 
 from . import apis
 from .flow import _order, in_finally, is_conditional, released_on_every_path, warm_calls_of
-from .model import Function, Site
+from .model import Function, Site, store_targets
 from .names import call_method, call_receiver, names_in, root_name, string_value
 from .tmp_paths import COPIERS, EXISTENCE_CHECKS, OPENERS, Paths, _arg, exists_guard, keyword_arg_value
 
@@ -190,13 +190,19 @@ def _handle(site: Site) -> Optional[str]:
 
 def _written_through(ctx, fn: Function, handle: str) -> bool:
     """A call that mentions the file handle (``fh.write(x)``, ``json.dump(x, fh)``,
-    ``csv.writer(fh).writerow(x)``) also takes request data."""
+    ``csv.writer(fh).writerow(x)``, or a writer kept in a local: ``w = csv.writer(fh)``) also takes
+    request data."""
+    handles = {handle}
+    for site in fn.stores:
+        value = getattr(site.node, "value", None)
+        if isinstance(value, cst.Call) and any(handle in names_in(a.value) for a in value.args):
+            handles.update(t.value for t in store_targets(site.node) if isinstance(t, cst.Name))
     for site in fn.calls:
         call = site.node
-        mentioned = handle in names_in(call.func) or any(handle in names_in(a.value) for a in call.args)
+        mentioned = handles & names_in(call.func) or any(handles & names_in(a.value) for a in call.args)
         if not mentioned:
             continue
-        if any(handle not in names_in(a.value) and _carries(ctx, fn, a.value) for a in call.args):
+        if any(not (handles & names_in(a.value)) and _carries(ctx, fn, a.value) for a in call.args):
             return True
     return False
 

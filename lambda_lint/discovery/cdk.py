@@ -14,7 +14,9 @@ Asset paths are evaluated when they are built from literals: strings,
 path is relative to the CDK app folder (the folder of ``cdk.json``, where
 ``cdk synth`` runs), or to the file's own folder when there is no ``cdk.json``.
 Non-Python runtimes (``Runtime.NODEJS_20_X``...) are skipped, as are inline,
-S3 and image code.
+S3 and image code. SnapStart is on for
+``snap_start=aws_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS`` (also through a
+name assigned once).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ LAMBDA = "aws_cdk.aws_lambda"
 FUNCTION_CLASSES = {f"{LAMBDA}.Function", f"{LAMBDA}.SingletonFunction"}
 PYTHON_FUNCTION_CLASSES = {"aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction"}
 LAYER_CLASSES = {f"{LAMBDA}.LayerVersion", "aws_cdk.aws_lambda_python_alpha.PythonLayerVersion", "aws_cdk.aws_lambda_python.PythonLayerVersion"}
+SNAPSTART_ON = f"{LAMBDA}.SnapStartConf.ON_PUBLISHED_VERSIONS"
 ASSET_CODE = {f"{LAMBDA}.Code.from_asset", f"{LAMBDA}.Code.asset", f"{LAMBDA}.AssetCode", f"{LAMBDA}.AssetCode.from_asset"}
 
 JOIN = {"os.path.join", "posixpath.join"}
@@ -153,7 +156,7 @@ class StackReader:
         code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
             self.collector.add_spec(spec, "cdk", self.path, line, code_root, environment=self.environment_of(call),
-                                    layered=keyword_arg(call, "layers") is not None)
+                                    layered=keyword_arg(call, "layers") is not None, snapstart=self.snapstart(call))
 
     def _asset_folder(self, asset: str, spec: str, line: int) -> Optional[str]:
         """Asset paths are relative to where ``cdk synth`` runs, which is not always the folder of
@@ -217,7 +220,13 @@ class StackReader:
             return
         module = index[: -len(".py")] if index.endswith(".py") else index
         self.collector.add_spec(f"{module}.{function}", "cdk", self.path, line, code_root, environment=self.environment_of(call),
-                                layered=keyword_arg(call, "layers") is not None)
+                                layered=keyword_arg(call, "layers") is not None, snapstart=self.snapstart(call))
+
+    def snapstart(self, call: cst.Call) -> bool:
+        argument = keyword_arg(call, "snap_start")
+        if argument is None:
+            return False
+        return self.imports.refers_to(self.resolve_name(argument.value), {SNAPSTART_ON}) is not None
 
     def environment_of(self, call: cst.Call) -> Dict[str, EnvValue]:
         """``environment={"NAME": "value", ...}`` (a dict literal, or a name bound once to one)."""

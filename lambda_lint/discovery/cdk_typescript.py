@@ -8,6 +8,8 @@ are read. In each ``new <x>.Function(...)``/``new Function(...)`` (also
 Paths are string literals, relative to the CDK app folder, or
 ``path.join(__dirname, ...)`` / ``path.resolve(__dirname, ...)`` with literal
 parts. Calls with a non-Python ``runtime: ...Runtime.X`` are skipped.
+SnapStart is on for ``snapStart: <x>.SnapStartConf.ON_PUBLISHED_VERSIONS``
+(a conditional or a variable is off).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ ENTRY = re.compile(r"\bentry\s*:\s*")
 ENVIRONMENT = re.compile(r"\benvironment\s*:\s*\{")
 VARIABLE = re.compile(r"""(?:^|[,{\s])(?:([A-Za-z_]\w*)|'([^'\\\n]*)'|"([^"\\\n]*)")\s*:\s*""")
 LAYERS = re.compile(r"\blayers\s*:")
+SNAPSTART = re.compile(r"\bsnapStart\s*:\s*(?:[\w$]+\.)*SnapStartConf\.ON_PUBLISHED_VERSIONS\b")
 
 
 def environment_of(text: str, start: int, arguments: str) -> Dict[str, EnvValue]:
@@ -84,7 +87,7 @@ def function(path: str, text: str, start: int, arguments: str, app_dir: str, col
     code_root = collector.local_folder(app_dir, location, "asset path", path, line)
     if code_root is not None:
         collector.add_spec(string_of(handler), "cdk", path, line, code_root, environment=environment_of(text, start, arguments),
-                           layered=LAYERS.search(arguments) is not None)
+                           layered=LAYERS.search(arguments) is not None, snapstart=SNAPSTART.search(arguments) is not None)
 
 
 def python_function(path: str, text: str, start: int, arguments: str, app_dir: str, collector: Collector) -> None:
@@ -106,7 +109,7 @@ def python_function(path: str, text: str, start: int, arguments: str, app_dir: s
     module = index_file[: -len(".py")] if index_file.endswith(".py") else index_file
     function_name = string_of(handler) if handler else "handler"
     collector.add_spec(f"{module}.{function_name}", "cdk", path, line, code_root, environment=environment_of(text, start, arguments),
-                       layered=LAYERS.search(arguments) is not None)
+                       layered=LAYERS.search(arguments) is not None, snapstart=SNAPSTART.search(arguments) is not None)
 
 
 def construct_name(arguments: str, kind: str) -> str:

@@ -41,6 +41,9 @@ class DeclaredHandler:
     declared_line: int  # 1-based line of that file naming the handler
     spec: str  # the handler string as written ("orders.process", "src/ingest.run")
     code_root: Optional[str]  # absolute folder the module is resolved from
+    # The deployment turns Lambda SnapStart on for this function (LAM6xx apply).
+    # Only a literal "on" counts: a parameter or variable we cannot read is off.
+    snapstart: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class Collector:
         covered: Optional[Iterable[str]] = None,
         environment: Optional[Dict[str, EnvValue]] = None,
         layered: bool = False,
+        snapstart: bool = False,
     ) -> Optional[DeclaredHandler]:
         """Resolve a handler string against its code root and record it.
 
@@ -236,6 +240,7 @@ class Collector:
         handler is replaced by the real one that its variable names.
         ``layered``: the function has layers, so a module missing from the
         project may come from one (a warning, not LAM002).
+        ``snapstart``: the deployment turns SnapStart on for the function.
         """
         wrapper = wrapper_of(spec)
         if wrapper is not None:
@@ -282,6 +287,7 @@ class Collector:
             declared_line=declared_line,
             spec=spec,
             code_root=code_root,
+            snapstart=snapstart,
         )
         self.handlers.append(handler)
         self.cover(covered if covered is not None else [code_root])

@@ -11,6 +11,8 @@ to the program's folder when there is none. The environment
 (``environment=aws.lambda_.FunctionEnvironmentArgs(variables={...})`` or
 ``environment={"variables": {...}}``) is read for the tracing wrappers, and
 ``layers=`` marks a function whose module may come from a layer.
+SnapStart is on for ``snap_start=aws.lambda_.FunctionSnapStartArgs(apply_on="PublishedVersions")``
+(or the same as a dict).
 """
 from __future__ import annotations
 
@@ -83,7 +85,21 @@ class ProgramReader(StackReader):
         if covered is not None:
             covered = os.path.normpath(os.path.join(self.app_dir, covered))
         self.collector.add_spec(spec, "pulumi", self.path, line, code_root, covered=[covered] if covered else None,
-                                environment=self.pulumi_environment(call), layered=keyword_arg(call, "layers") is not None)
+                                environment=self.pulumi_environment(call), layered=keyword_arg(call, "layers") is not None,
+                                snapstart=self.pulumi_snapstart(call))
+
+    def pulumi_snapstart(self, call: cst.Call) -> bool:
+        """``snap_start=FunctionSnapStartArgs(apply_on="PublishedVersions")`` or ``{"apply_on": ...}``."""
+        argument = keyword_arg(call, "snap_start")
+        value = self.resolve_name(argument.value) if argument is not None else None
+        apply_on = None
+        if isinstance(value, cst.Call):
+            found = keyword_arg(value, "apply_on")
+            apply_on = found.value if found is not None else None
+        elif isinstance(value, cst.Dict):
+            apply_on = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
+                             and self.literal(e.key) in ("apply_on", "applyOn")), None)
+        return apply_on is not None and self.literal(apply_on) == "PublishedVersions"
 
     def archive(self, expr: cst.BaseExpression):
         """(folder, single covered file or None) of a local archive expression."""

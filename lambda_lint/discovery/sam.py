@@ -11,6 +11,11 @@
 Code on S3 (``s3://``, ``S3Bucket``/``S3Key``), inline code (``InlineCode``,
 ``ZipFile``) and images without a local Docker context have nothing local to
 check and are skipped silently; non-Python runtimes too.
+
+SnapStart is on when ``SnapStart: {ApplyOn: PublishedVersions}`` is on the
+function or, for SAM, in ``Globals.Function`` (the function's own setting wins,
+as SAM merges it). ``ApplyOn: None``, an intrinsic (``!Ref``, ``!If``) or a
+missing setting is off; image functions cannot use SnapStart.
 """
 from __future__ import annotations
 
@@ -114,8 +119,10 @@ class TemplateReader:
         else:
             self.warn(self.path, code_owner.line_of("CodeUri"), f"CodeUri of {logical_id} is not a literal path; not analysed")
             return
+        snapstart = snapstart_on(properties["SnapStart"]) if "SnapStart" in properties else (
+            globals_function is not None and snapstart_on(globals_function.get("SnapStart")))
         self.collector.add_spec(spec, "sam", self.path, line, code_root, environment=self.environment_of(properties, globals_function),
-                                layered=self.has_layers(properties, globals_function))
+                                layered=self.has_layers(properties, globals_function), snapstart=snapstart)
 
     def image_function(self, logical_id: str, resource: LineMap, properties: LineMap, globals_function: Optional[LineMap] = None) -> None:
         image_config = mapping_at(properties, "ImageConfig", self.path, self.warn, f"ImageConfig of {logical_id}")
@@ -165,7 +172,8 @@ class TemplateReader:
         if code_root is None:
             return
         self.collector.add_spec(spec, "cloudformation", self.path, self.line_of(properties, "Handler", spec), code_root,
-                                environment=self.environment_of(properties, None), layered=self.has_layers(properties, None))
+                                environment=self.environment_of(properties, None), layered=self.has_layers(properties, None),
+                                snapstart=snapstart_on(properties.get("SnapStart")))
 
     # -- layers ---------------------------------------------------------------
     def layer(self, resource: LineMap, key: str) -> None:
@@ -209,3 +217,11 @@ class TemplateReader:
             return line
         # A JSON template read without lines: the first line quoting the value.
         return first_line_containing(self.text, f'"{value}"')
+
+
+def snapstart_on(setting) -> bool:
+    """``SnapStart: {ApplyOn: PublishedVersions}``; anything else (None, an intrinsic) is off."""
+    if not isinstance(setting, dict):
+        return False
+    apply_on = setting.get("ApplyOn")
+    return isinstance(apply_on, str) and apply_on.strip() == "PublishedVersions"

@@ -23,7 +23,9 @@ Also read:
   warning, no handler;
 * environment variables (``provider.environment`` and the function's), for
   the tracing wrappers (:mod:`.wrappers`), and layers (``layers`` of the
-  function or the provider: a missing module may come from one).
+  function or the provider: a missing module may come from one);
+* SnapStart: ``functions.<name>.snapStart: true`` (a variable that does not
+  resolve here is off).
 """
 from __future__ import annotations
 
@@ -279,7 +281,10 @@ class Service:
             if code_root is None:
                 return
         layered = self.provider_layers or bool(config.get("layers"))
-        self.collector.add_spec(handler, "serverless", where, handler_line, code_root, environment=environment, layered=layered)
+        snapstart = self.quiet(config.get("snapStart"))  # a variable that resolves here counts; others are off
+        snapstart = snapstart is True or (isinstance(snapstart, str) and snapstart.strip().lower() == "true")
+        self.collector.add_spec(handler, "serverless", where, handler_line, code_root, environment=environment, layered=layered,
+                                snapstart=snapstart)
 
     def image_function(self, name: str, config: LineMap, where: str, environment: Dict[str, EnvValue]) -> None:
         image = self.quiet(config.get("image"))

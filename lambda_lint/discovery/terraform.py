@@ -14,6 +14,9 @@ all ``.tf`` files of the same folder. ``${path.module}``, ``${path.root}`` and
 ``${path.cwd}`` are the folder itself; any other interpolation cannot be
 resolved and gets a warning. python-hcl2 gives no line numbers, so the line of
 ``handler = ...`` is found in the text of its block.
+
+SnapStart is on for a resource with ``snap_start { apply_on = "PublishedVersions" }``
+and for a lambda module with ``snap_start = true``; a variable is off.
 """
 from __future__ import annotations
 
@@ -282,6 +285,7 @@ class ModuleReader:
         handler, line = found
         self.environment = self.environment_of(path, text, attributes)
         self.layered = bool(attributes.get("layers"))
+        self.snapstart = resource_snapstart(attributes)
         reference = ARCHIVE_OUTPUT.match(filename)
         archive = None
         if reference:
@@ -304,7 +308,8 @@ class ModuleReader:
 
     def add(self, handler: str, path: str, line: int, code_root: str, covered=None) -> None:
         self.collector.add_spec(handler, "terraform", path, line, code_root, covered=covered,
-                                environment=getattr(self, "environment", None), layered=getattr(self, "layered", False))
+                                environment=getattr(self, "environment", None), layered=getattr(self, "layered", False),
+                                snapstart=getattr(self, "snapstart", False))
 
     def archive_built_at(self, literal: str) -> Optional[dict]:
         target = os.path.normpath(os.path.join(self.folder, literal))
@@ -369,7 +374,19 @@ class ModuleReader:
                     self.environment[unquote(key) or str(key)] = EnvValue(self.expand(literal) if isinstance(literal, str) else None,
                                                                            first_line_containing(text, unquote(key) or str(key)))
             self.layered = bool(attributes.get("layers"))
+            # terraform-aws-modules/lambda: ``snap_start = true`` (a bool variable).
+            self.snapstart = attributes.get("snap_start") is True or unquote(attributes.get("snap_start")) == "true"
             self.add(handler, path, line, code_root)
+
+
+def resource_snapstart(attributes: dict) -> bool:
+    """``snap_start { apply_on = "PublishedVersions" }`` in an aws_lambda_function."""
+    blocks = attributes.get("snap_start")
+    blocks = blocks if isinstance(blocks, list) else [blocks]
+    for block in blocks:
+        if isinstance(block, dict) and unquote(block.get("apply_on")) == "PublishedVersions":
+            return True
+    return False
 
 
 def attribute_line(text: str, words: List[str], attribute: str) -> int:

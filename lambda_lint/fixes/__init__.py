@@ -30,6 +30,8 @@ FIXERS = {
     "LAM304": "lam301",
     "LAM402": "lam402",
     "LAM501": "lam501",
+    "LAM601": "lam601",
+    "LAM603": "lam603",
 }
 
 # Tests set this (or LAMBDA_LINT_FIX_ERRORS=raise) to see a fixer's exceptions;

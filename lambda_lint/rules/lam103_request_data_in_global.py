@@ -1,7 +1,7 @@
 """LAM103 request-data-in-global."""
 from ..analysis.environ import environment_writes
 from ..analysis.memo import memo_store
-from ..analysis.state import bound_line, request_data_stored, state_writes
+from ..analysis.state import bound_where, request_data_stored, reset_each_invocation, state_writes
 from .base import Rule
 
 
@@ -13,7 +13,19 @@ class RequestDataInGlobal(Rule):
         "Reports warm-path code that stores data derived from the handler's `event` or `context` in "
         "module-level state: rebinding a global, storing into a module-level container, or setting an "
         "attribute of a module-level object or class. Data flow is followed through assignments, "
-        "calls and the parameters of helper functions. Using event data only as a cache key is not reported."
+        "calls and the parameters of helper functions. Using event data only as a cache key is not reported. "
+        "Module-level state includes what is reached indirectly: a container imported from another project "
+        "module (`from state import sessions`), a plain alias (`headers = HEADERS`), an object taken out of a "
+        "module-level registry (`exporter = EXPORTERS[fmt]; exporter.requested_by = user`), the attributes of "
+        "a module-level object (`tally.note(x)` appending to `self.seen`), and class-body containers (request "
+        "data stored into one is LAM103, not LAM105). Request data is followed in program order: a store sees "
+        "the values that reach it, so a local rebound from the event after the store does not taint it (a "
+        "value assigned on one branch of an `if` still counts after it). A `lambda` or nested function that "
+        "captures request values carries them (`hooks.on_done = lambda msg: log(user, msg)`). Parameters of "
+        "callbacks registered on a framework object (`@app.on(\"message\")`, `@bot.message_handler(...)`) are "
+        "request data. Not reported: a container cleared as the handler's first statement (`_batch.clear()`), "
+        "which nothing carries over; a value that depends on the event only through control flow. Restoring a "
+        "global in `finally` is not recognised as a reset."
     )
     why = (
         "The next invocation in the same execution environment, usually for another caller, finds "
@@ -44,6 +56,26 @@ def lambda_handler(event, context):
     last_caller = event["caller"]
     return {"caller": last_caller}
 """,
+        """\
+_service_token = None
+
+def lambda_handler(event, context):
+    global _service_token
+    if _service_token is None:
+        token = fetch_service_token()
+        _service_token = token
+    token = event["headers"]["authorization"]
+    return {"isAuthorized": token == _service_token}
+""",
+        """\
+_batch = []
+
+def lambda_handler(event, context):
+    _batch.clear()
+    for record in event["Records"]:
+        _batch.append(record["body"])
+    return flush(_batch)
+""",
     )
     invalid = (
         """\
@@ -61,17 +93,64 @@ def _remember(body):
 def lambda_handler(event, context):
     _remember(json.loads(event["body"]))
 """,
+        """\
+HEADERS = {"Content-Type": "application/json"}
+
+def lambda_handler(event, context):
+    headers = HEADERS
+    headers["Set-Cookie"] = cookie_for(event["cart_id"])  # expect
+    return {"statusCode": 200, "headers": headers}
+""",
+        """\
+EXPORTERS = {"csv": CsvExporter, "tsv": TsvExporter}
+
+def lambda_handler(event, context):
+    exporter = EXPORTERS[event.get("format", "csv")]
+    exporter.requested_by = event["requestContext"]["authorizer"]["principalId"]  # expect
+    return exporter.render(event["rows"])
+""",
+        """\
+class Hooks:
+    on_done = None
+
+hooks = Hooks()
+
+def lambda_handler(event, context):
+    user = event["requestContext"]["authorizer"]["principalId"]
+    hooks.on_done = lambda msg: logger.info("%s: %s", user, msg)  # expect
+    return finish()
+""",
+        """\
+def build_app():
+    app = App(token_env="CHAT_TOKEN")
+
+    @app.on("message")
+    def on_message(body):
+        _seen_users.append(body["user"])  # expect
+
+    return app
+
+_seen_users = []
+
+def lambda_handler(event, context):
+    return LambdaAdapter(build_app()).handle(event, context)
+""",
     )
 
     def check(self, ctx):
         for write in state_writes(ctx):
             if not request_data_stored(ctx, write) or memo_store(write.site) is not None:
                 continue
-            line = bound_line(ctx, write)
-            where = f" (bound on line {line})" if line else ""
+            if write.kind in ("container", "object-container") and reset_each_invocation(ctx, write):
+                continue  # cleared first thing in every invocation: nothing reaches the next request
+            where = bound_where(ctx, write)
+            if write.kind == "element":
+                subject = f"an object held by module-level `{write.name}`{where}"
+            else:
+                subject = f"module-level `{write.name}`{where}"
             yield self.report(
                 write.node,
-                f"request data from the event/context is stored in module-level `{write.name}`{where}; "
+                f"request data from the event/context is stored in {subject}; "
                 "the next invocation in this environment will see it",
                 "Keep request data in local variables or a per-invocation object and pass it to the "
                 "functions that need it.",
@@ -82,7 +161,7 @@ def lambda_handler(event, context):
 def _environment_leaks(rule, ctx):
     """Request data written into ``os.environ``: the environment outlives the invocation."""
     for write in environment_writes(ctx):
-        if any(ctx.taint.derived(write.site.function, v) for v in write.values):
+        if any(ctx.taint.derived_at(write.site, v) for v in write.values):
             yield rule.report(
                 write.node,
                 "request data from the event/context is written into the process environment (`os.environ`); "

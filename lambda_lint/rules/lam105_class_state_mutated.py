@@ -1,5 +1,5 @@
 """LAM105 class-state-mutated."""
-from ..analysis.state import bound_line, state_writes
+from ..analysis.state import bound_line, fixed_keys_only, state_writes
 from .base import Rule
 
 
@@ -10,7 +10,10 @@ class ClassStateMutated(Rule):
     what = (
         "Reports warm-path code that mutates a list, dict or set defined in a class body "
         "(`items = []`), through `self.items`, `cls.items` or `ClassName.items`, unless every "
-        "instance rebinds it (`self.items = []` in `__init__`)."
+        "instance rebinds it (`self.items = []` in `__init__`). Not reported: a store under a literal key "
+        "of a value that does not come from the request (`Settings.overrides.update({\"region\": "
+        "os.environ[\"AWS_REGION\"]})`), as for LAM101; request data stored into a class-body container, "
+        "which is LAM103's (it wins over LAM105)."
     )
     why = (
         "A class-body attribute is one object shared by every instance, and the class lives as long "
@@ -52,6 +55,19 @@ def lambda_handler(event, context):
     batch.add(event)
 """,
     )
+    valid = valid + (
+        """\
+import os
+
+class Settings:
+    overrides = {}
+
+def lambda_handler(event, context):
+    Settings.overrides.update({"region": os.environ.get("AWS_REGION", "eu-west-1")})
+    Settings.overrides["stage"] = "prod"
+    return dict(Settings.overrides)
+""",
+    )
     invalid = (
         """\
 class Hooks:
@@ -70,6 +86,8 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if write.kind != "class-attribute" or write.binding is None or write.binding.kind != "container":
                 continue
+            if fixed_keys_only(ctx, write):
+                continue  # Settings.overrides.update({"region": config}): fixed keys, no request data
             line = bound_line(ctx, write)
             yield self.report(
                 write.node,

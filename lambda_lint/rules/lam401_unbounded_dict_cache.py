@@ -1,7 +1,8 @@
 """LAM401 unbounded-dict-cache."""
 import libcst as cst
 
-from ..analysis.memo import MEMO_MAPPINGS, evicts, memo_store, rebound
+from ..analysis.memo import MEMO_MAPPINGS, evicts, evicts_attribute, memo_store, rebound
+from ..analysis.state import bound_where, state_writes
 from ..analysis.names import source_text
 from .base import Rule
 
@@ -16,7 +17,10 @@ class UnboundedDictCache(Rule):
         "under that same key, the keys are not literal constants, and no code of the module ever evicts an "
         "entry (`pop`, `popitem`, `clear`, `del cache[key]`, or rebinding the dict). Not reported: cachetools "
         "caches, literal or module-constant keys (a small fixed set), and dicts that hold SDK clients or "
-        "connections per region or account (a client pool)."
+        "connections per region or account (a client pool). A dict attribute of a module-level object used "
+        "the same way is reported too (`book = NameBook()`, then `self._names[user_id] = name` after a "
+        "look-up in its methods) unless a method of its class evicts (`pop`, `popitem`, `clear`, `del`, or "
+        "rebinding the attribute outside `__init__`)."
     )
     why = (
         "The module is imported once per execution environment, which then serves thousands of warm "
@@ -93,6 +97,23 @@ def lambda_handler(event, context):
     )
     invalid = (
         """\
+class NameBook:
+    def __init__(self):
+        self._names = {}
+
+    def lookup(self, user_id):
+        if user_id in self._names:
+            return self._names[user_id]
+        name = fetch_name(user_id)
+        self._names[user_id] = name  # expect
+        return name
+
+book = NameBook()
+
+def lambda_handler(event, context):
+    return book.lookup(event["user"])
+""",
+        """\
 _rates = {}
 
 def rate(base, quote):
@@ -133,6 +154,32 @@ def lambda_handler(event, context):
                     f"Bound `{memo.mapping}`: use cachetools.LRUCache(maxsize=...) or TTLCache(maxsize=..., ttl=...), "
                     "or evict entries when it reaches a size limit.",
                 )
+        yield from self._object_memos(ctx)
+
+    def _object_memos(self, ctx):
+        """``self._names[k] = v`` in a method of a module-level object (``book = NameBook()``)."""
+        for write in state_writes(ctx):
+            if write.kind != "object-container" or write.container not in MEMO_MAPPINGS:
+                continue
+            memo = memo_store(write.site)
+            if memo is None or "." not in memo.mapping:
+                continue
+            fn = write.site.function
+            if _fixed_key(ctx, fn, memo.key) or _holds_clients(ctx, fn, memo.value):
+                continue
+            cls = write.instance_cls
+            attr = write.name.split(".", 1)[1]
+            if cls is None or evicts_attribute(ctx.project.all_methods(cls), attr):
+                continue
+            key = _short(memo.key)
+            yield self.report(
+                write.node,
+                f"{write.container} `{write.name}` of module-level `{write.binding.name}`{bound_where(ctx, write)} "
+                f"is a memo cache keyed by `{key}` that nothing ever evicts, so it gains an entry for every new "
+                "key for the life of the execution environment",
+                f"Bound `{write.name}`: use cachetools.LRUCache(maxsize=...) or TTLCache(maxsize=..., ttl=...), "
+                "or evict entries when it reaches a size limit.",
+            )
 
 
 def _fixed_key(ctx, fn, key) -> bool:

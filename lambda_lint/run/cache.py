@@ -26,7 +26,7 @@ from typing import Optional
 from .units import Unit, UnitOutcome
 
 CACHE_DIR = ".lambda_lint_cache"
-SCHEMA = 2
+SCHEMA = 3  # 3: handler records carry "snapstart"
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by lambda-lint.\n"
@@ -35,10 +35,36 @@ CACHEDIR_TAG = (
 )
 
 
+_FINGERPRINT = None
+
+
+def _tool_fingerprint() -> str:
+    """The tool's own code (size and mtime of each module): the version number does not change between
+    development builds, and two checkouts of different code must never share entries (several
+    worktrees check the same folders)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        parts = []
+        for folder, dirs, files in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        continue
+                    parts.append(f"{os.path.relpath(path, package)}:{st.st_size}:{st.st_mtime_ns}")
+        parts.append(package)
+        _FINGERPRINT = hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return _FINGERPRINT
+
+
 class Cache:
     def __init__(self, root: str, settings: str):
         self.dir = os.path.join(root, CACHE_DIR)
-        self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}"
+        self.settings = f"{SCHEMA}:{settings}:{os.getcwd()}:{_tool_fingerprint()}"
         self.hits = 0
         self.misses = 0
 
@@ -48,6 +74,7 @@ class Cache:
         for path in unit.roots:
             parts.append(f"{path}\0{plan.digest(path)}\0{path in unit.candidates}")
         parts.extend(repr(d) for d in unit.declared)
+        parts.extend(f"hooks\0{path}" for path in unit.hook_files)
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry(self, key: str) -> str:

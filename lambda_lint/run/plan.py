@@ -30,6 +30,9 @@ HANDLER_TEXT = re.compile(rb"def\s+(?:lambda_handler|handler)\s*\(|def\s+\w+\s*\
 MODULE_LEVEL_HANDLER_TEXT = re.compile(
     rb"^(?:async[ \t]+)?def[ \t]+(?:(?:lambda_handler|handler)[ \t]*\(|\w+[ \t]*\(\s*event\b[^)]*?\bcontext\b)", re.M)
 
+# A module that can register a SnapStart runtime hook names the library.
+HOOK_TEXT = b"snapshot_restore_py"
+
 # Below this much source (bytes of the files the units may parse) a process
 # pool costs more than it saves.
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -149,7 +152,8 @@ class Plan:
             else:
                 self.declared.append(DeclaredHandler(
                     index, "discovered", os.path.abspath(declared.module_file), declared.function,
-                    declared.source, declared.declared_in, declared.declared_line, declared.spec))
+                    declared.source, declared.declared_in, declared.declared_line, declared.spec,
+                    getattr(declared, "snapstart", False)))
             index += 1
         self.covered = {os.path.abspath(p) for p in found.covered_files}
 
@@ -209,14 +213,32 @@ class Plan:
         for members in groups.values():
             members.sort(key=lambda p: (order.get(p, len(order)), p))
             closure = set().union(*(reach[p] for p in members))
+            declared = sorted((d for p in members for d in roots[p]["declared"]), key=lambda d: d.order)
             units.append(Unit(
                 roots=members,
                 candidates=[p for p in members if roots[p]["candidate"]],
-                declared=sorted((d for p in members for d in roots[p]["declared"]), key=lambda d: d.order),
+                declared=declared,
                 weight=sum(len(self.data(p) or b"") for p in closure),
+                hook_files=self._hook_files(members, declared, closure),
             ))
         units.sort(key=lambda u: u.roots[0])
         return units
+
+    def _hook_files(self, members: list, declared: list, closure: set) -> list:
+        """Checked files that register SnapStart runtime hooks in the code of this unit's SnapStart
+        handlers but that no import reaches: LAM603 must see them (a hook there never runs)."""
+        snapstart = getattr(self.config, "snapstart", False)
+        if not any(d.snapstart for d in declared) and not snapstart:
+            return []
+        folders = {_import_root(p) for p in members}
+        found = []
+        for path in self.files:
+            if path in closure or not any(_inside(path, f) for f in folders) or _is_test_file(os.path.relpath(path, self.root)):
+                continue
+            data = self.data(path)
+            if data is not None and HOOK_TEXT in data:
+                found.append(path)
+        return found
 
     def import_targets(self, path: str) -> list:
         """Project files that ``path``'s import statements may name (never fewer than the parser finds)."""
@@ -296,6 +318,30 @@ class Plan:
             repr(sorted((p, content_hash(t)) for p, t in self.contents.items())),
         ]
         return hashlib.blake2b("\n".join(parts).encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
+def _import_root(module_file: str) -> str:
+    """The folder a module is imported from: above every package (``__init__.py``) it sits in."""
+    folder = os.path.dirname(module_file)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _is_test_file(path: str) -> bool:
+    """Test code registers hooks to exercise them; it is not deployed with the function.
+    ``path`` is relative to the checked root."""
+    name = os.path.basename(path)
+    parts = path.split(os.sep)[:-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(p in ("tests", "test") for p in parts))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _module_level_handler(data: bytes) -> bool:

@@ -22,6 +22,8 @@ PRECEDENCE_GROUPS = (
     ("LAM401", "LAM402", "LAM403"),
 )
 
+SNAPSTART_FAMILY = "LAM6"  # rules that apply only to SnapStart functions
+
 TOOL_NAMES = {"LAM001": "parse-error", "LAM002": "handler-not-found"}
 
 
@@ -51,6 +53,9 @@ class Unit:
     candidates: List[str]  # roots that may define a conventional handler
     declared: List[DeclaredHandler]
     weight: int  # bytes of source the unit may parse
+    # Files under a SnapStart handler's code that register runtime hooks but are not imported:
+    # only the LAM6xx rules look at them.
+    hook_files: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +114,7 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
     covered = set()
 
     def declare(item: DeclaredHandler, source: str) -> bool:
-        if project.add_handler(item.path, item.function, source, item.declared_in, item.line):
+        if project.add_handler(item.path, item.function, source, item.declared_in, item.line, item.snapstart):
             return True
         outcome.missing.append(MissingHandler(
             item.spec, item.declared_in, item.line,
@@ -129,15 +134,18 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
             declare(item, item.source)
     covered |= setup.covered
     project.find_conventional_handlers(p for p in unit.candidates if p not in covered)
+    _snapstart_from_config(project, config)
     project.compute_warm_path()
     outcome.handlers = list(project.handlers)
 
     analysis = ProjectAnalysis(project, getattr(config, "extend_clients", None) or [])
     rules = [rule() for rule in ALL_RULES if rule.code in enabled]
     pending = []  # (model, rule, report, ctx)
-    for model in _modules_to_check(project, checked):
+    for model, only_snapstart in _modules_to_check(project, checked, analysis, unit, rules):
         ctx = Context(project, model, analysis, config)
         for rule in rules:
+            if only_snapstart and not rule.code.startswith(SNAPSTART_FAMILY):
+                continue
             try:
                 for report in rule.check(ctx):
                     pending.append((model, rule, report, ctx))
@@ -218,9 +226,32 @@ def _fix_provider():
     return fix_for
 
 
-def _modules_to_check(project, checked: set) -> list:
-    models = {m.path: m for m in project.modules_on_warm_path()}
+def _modules_to_check(project, checked: set, analysis, unit: Unit, rules: list) -> list:
+    """(model, only the LAM6xx rules?) for each checked module: the warm path for every rule, and for
+    the SnapStart rules also the init code and the modules that register runtime hooks."""
+    models = {m.path: (m, False) for m in project.modules_on_warm_path()}
+    if any(r.code.startswith(SNAPSTART_FAMILY) for r in rules) and any(h.snapstart for h in project.handlers):
+        for path in unit.hook_files:
+            project.model(path)
+        init = analysis.init_code
+        extra = list(init.modules.values()) + [m for m in list(project.models.values()) if init.applies_to(m)]
+        for model in extra:
+            models.setdefault(model.path, (model, True))
     return [models[p] for p in sorted(models) if p in checked]
+
+
+def _snapstart_from_config(project, config) -> None:
+    """``snapstart`` in the configuration: ``true`` turns the family on for handlers that no
+    infrastructure declares (convention, ``handlers``); a list names handlers one by one."""
+    setting = getattr(config, "snapstart", False)
+    if not setting:
+        return
+    for handler in project.handlers:
+        if setting is True:
+            if handler.source in ("convention", "config"):
+                handler.snapstart = True
+        elif config.names_handler(setting, handler.path, handler.function):
+            handler.snapstart = True
 
 
 def _one_code_per_site(pending: list) -> list:

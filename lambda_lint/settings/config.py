@@ -41,6 +41,7 @@ CATALOG_CODES = (
     "LAM301", "LAM302", "LAM303", "LAM304", "LAM305",
     "LAM401", "LAM402", "LAM403",
     "LAM501", "LAM502",
+    "LAM601", "LAM602", "LAM603",
 )
 KNOWN_CODE_PATTERN = re.compile(r"^LAM\d{0,3}$")
 
@@ -48,7 +49,7 @@ CODE_KEYS = ("select", "extend-select", "ignore")
 # Documented API lists that configuration extends with qualified names (LAM106, LAM204).
 EXTEND_LIST_KEYS = ("extend-registries", "extend-loop-bound")
 STRING_LIST_KEYS = ("exclude", "extend-exclude", "handlers", "extend-clients", "src") + EXTEND_LIST_KEYS
-KNOWN_KEYS = CODE_KEYS + STRING_LIST_KEYS + ("per-file-ignores", "fix-maxsize")
+KNOWN_KEYS = CODE_KEYS + STRING_LIST_KEYS + ("per-file-ignores", "fix-maxsize", "snapstart")
 
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -73,6 +74,9 @@ class Config:
     extend_loop_bound: list = field(default_factory=list)  # constructors of loop-bound objects
     fix_maxsize: int = 128
     src: list = field(default_factory=list)
+    # SnapStart for handlers no infrastructure file declares: True (all of them), or a list of
+    # handlers ("path/file.py:function", "package.module.function") whatever declares them.
+    snapstart: object = False
     # The file's text, kept only to point diagnostics at the line of a handler.
     text: str = field(default="", repr=False, compare=False)
 
@@ -93,6 +97,23 @@ class Config:
             if any(q in lines[number] for q in quoted):
                 return number + 1
         return 1
+
+
+    def names_handler(self, specs, path: str, function: str) -> bool:
+        """Whether one of ``specs`` names the handler ``function`` in the file ``path``."""
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root)).replace(os.sep, "/")
+        module = relative[: -len(".py")] if relative.endswith(".py") else relative
+        if module.endswith("/__init__"):
+            module = module[: -len("/__init__")]
+        dotted_name = module.replace("/", ".") + "." + function
+        for spec in specs:
+            if ":" in spec:
+                file_part, _, name = spec.rpartition(":")
+                if name == function and os.path.normpath(file_part).replace(os.sep, "/") == relative:
+                    return True
+            elif spec == dotted_name or dotted_name.endswith("." + spec):
+                return True
+        return False
 
 
 def code_problem(code) -> Optional[str]:
@@ -250,6 +271,17 @@ def _build(path: str, text: str, table: dict) -> Config:
         config.per_file_ignores = {
             pattern: _codes(codes, f"per-file-ignores.{_toml_key(pattern)}", fail) for pattern, codes in value.items()
         }
+    if "snapstart" in table:
+        value = table["snapstart"]
+        if isinstance(value, bool):
+            config.snapstart = value
+        elif isinstance(value, list):
+            config.snapstart = _strings(value, "snapstart", fail)
+            for spec in config.snapstart:
+                if not _is_handler_spec(spec):
+                    fail("snapstart", f"{spec!r} is not a handler; write 'path/to/file.py:function' or 'package.module.function'")
+        else:
+            fail("snapstart", f"expected true, false or a list of handlers, got {_type_name(value)}")
     if "fix-maxsize" in table:
         value = table["fix-maxsize"]
         # bool is an int subclass in Python, but `fix-maxsize = true` is a mistake.
