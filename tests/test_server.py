@@ -216,11 +216,9 @@ def test_project_root_and_configuration_as_the_cli_finds_them(tmp_path):
 def test_client_settings_problems_and_config_path(tmp_path):
     settings = ClientSettings.from_client({"settings": {"select": ["LAM9"], "unsafeFixes": "yes", "colour": 1}})
     assert settings.select is None and not settings.unsafe_fixes
-    assert settings.problems == [
-        "select: unknown rule code or prefix 'LAM9' (known prefixes of this length: LAM0, LAM1, LAM2, LAM3, LAM4, LAM5)",
-        "unsafeFixes: expected true or false",
-        "unknown setting 'colour'",
-    ]
+    assert len(settings.problems) == 3
+    assert settings.problems[0].startswith("select: unknown rule code or prefix 'LAM9' (known prefixes of this length: ")
+    assert settings.problems[1:] == ["unsafeFixes: expected true or false", "unknown setting 'colour'"]
     # A client that sends its whole configuration: nothing of ours in it, keep the current settings.
     assert ClientSettings.from_client({"glspc": {"server": {"command": "x"}}}).foreign
     assert not ClientSettings.from_client({"lambda-lint": {}}).foreign

@@ -265,18 +265,21 @@ class DiscoveryMemo:
 
 
 def _fingerprint(candidates) -> tuple:
-    paths = list(candidates.templates) + list(candidates.serverless) + list(candidates.python)
-    paths += list(candidates.typescript) + list(candidates.dockerfiles)
-    for folder in sorted(candidates.terraform):
-        paths += candidates.terraform[folder]
+    """Every candidate path the walk found (files with their size and modification time)."""
     marks = []
-    for path in paths:
-        try:
-            info = os.stat(path)
-            marks.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
-        except OSError:
-            marks.append((path, None))
-    return tuple(marks), tuple(sorted(candidates.cdk_apps))
+    for item in dataclasses.fields(candidates):
+        value = getattr(candidates, item.name)
+        if isinstance(value, dict):
+            paths = [p for key in sorted(value) for p in [key, *value[key]]]
+        else:
+            paths = sorted(value) if isinstance(value, set) else list(value)
+        for path in paths:
+            try:
+                info = os.stat(path)
+                marks.append((item.name, path, info.st_size, info.st_mtime_ns, info.st_ino))
+            except OSError:
+                marks.append((item.name, path, None))
+    return tuple(marks)
 
 
 @dataclass
