@@ -626,5 +626,299 @@ def test_zappa_yaml_django_and_broken(tmp_path):
     result = discover(str(tmp_path))
     assert result.handlers == []
     warnings = warnings_of(tmp_path, result)
-    assert warnings[0] == "a/zappa_settings.yml:2: Django views behind Zappa are not followed; declare them in [tool.lambda-lint] handlers"
+    assert warnings[0] == ("a/zappa_settings.yml:2: no Django views were found from 'mysite.settings' (class-based views, "
+                           "routers); declare them in [tool.lambda-lint] handlers")
     assert warnings[1].startswith("b/zappa_settings.json:1: invalid JSON")
+
+
+def test_serverless_wsgi_app_factory_blueprints(tmp_path):
+    make_tree(tmp_path, {
+        "serverless.yml": """
+            service: shop
+            custom:
+              wsgi:
+                app: run.app
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              api:
+                handler: wsgi_handler.handler
+        """,
+        "run.py": "from shop import create_app\n\napp = create_app()\n",
+        "shop/__init__.py": """
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+                from .orders import bp as orders_bp
+                from . import users
+                app.register_blueprint(orders_bp)
+                app.register_blueprint(users.bp)
+                return app
+        """,
+        "shop/orders.py": """
+            from flask import Blueprint
+
+            bp = Blueprint("orders", __name__)
+
+
+            @bp.route("/orders")
+            def list_orders():
+                return "[]"
+        """,
+        "shop/users.py": """
+            from flask import Blueprint
+
+            bp = Blueprint("users", __name__)
+
+
+            @bp.get("/users/<id>")
+            def get_user(id):
+                return id
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [
+        ("shop/orders.py", "list_orders", "wsgi", "shop/orders.py", 6, "shop.orders.list_orders", "."),
+        ("shop/users.py", "get_user", "wsgi", "shop/users.py", 6, "shop.users.get_user", "."),
+    ]
+    assert result.warnings == []
+
+
+def test_serverless_other_platform_handlers_are_not_lambda_handlers(tmp_path):
+    make_tree(tmp_path, {
+        "fn/serverless.yml": """
+            service: spot
+            provider:
+              name: spotinst
+            functions:
+              hello:
+                runtime: python3.6
+                handler: handler.main
+        """,
+        "fn/handler.py": "def main(event, context):\n    return event\n",
+        "other.py": "def main(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert result.handlers == []
+    assert covered(tmp_path, result) == {"fn/handler.py"}
+
+
+def test_zappa_flask_ask_skill_intents(tmp_path):
+    make_tree(tmp_path, {
+        "zappa_settings.json": json.dumps({"dev": {"app_function": "skill.app", "aws_region": "eu-west-1"}}),
+        "skill.py": """
+            from flask import Flask
+            from flask_ask import Ask, statement
+
+            app = Flask(__name__)
+            ask = Ask(app, "/")
+
+
+            @ask.launch
+            def welcome():
+                return statement("hi")
+
+
+            @ask.intent("BedtimeIntent")
+            def bedtime():
+                return statement("night")
+
+
+            def helper():
+                return 1
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert [(h.function, h.source, h.declared_line) for h in result.handlers] == [("welcome", "zappa", 8), ("bedtime", "zappa", 13)]
+
+
+DJANGO_PROJECT = {
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+    "mysite/__init__.py": "",
+    "mysite/settings/__init__.py": "from .base import *\n",
+    "mysite/settings/base.py": "SECRET_KEY = 'x'\nROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['polls']\n",
+    "mysite/wsgi.py": """
+        import os
+        from django.core.wsgi import get_wsgi_application
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+        application = get_wsgi_application()
+    """,
+    "mysite/urls.py": """
+        from django.contrib import admin
+        from django.urls import include, path
+
+        from . import views
+
+        urlpatterns = [
+            path("admin/", admin.site.urls),
+            path("", views.home, name="home"),
+            path("polls/", include("polls.urls")),
+        ]
+    """,
+    "mysite/views.py": "def home(request):\n    return None\n",
+    "polls/__init__.py": "",
+    "polls/urls.py": """
+        from django.urls import path, re_path
+
+        from .views import detail, ResultsView
+        from . import views
+
+        urlpatterns = [
+            path("", views.index, name="index"),
+            re_path(r"^(?P<pk>[0-9]+)/$", detail),
+            path("<int:pk>/results/", ResultsView.as_view()),
+        ]
+    """,
+    "polls/views.py": """
+        from django.views import generic
+
+
+        def index(request):
+            return None
+
+
+        def detail(request, pk):
+            return None
+
+
+        class ResultsView(generic.DetailView):
+            template_name = "polls/results.html"
+
+            def get_context_data(self, **kwargs):
+                return super().get_context_data(**kwargs)
+
+            def _helper(self):
+                return None
+    """,
+}
+
+
+def test_zappa_django_views(tmp_path):
+    make_tree(tmp_path, dict(DJANGO_PROJECT, **{
+        "zappa_settings.json": json.dumps({"production": {"django_settings": "mysite.settings", "s3_bucket": "b"}}),
+    }))
+    result = discover(str(tmp_path))
+    assert sorted((h.module_file.replace(str(tmp_path) + "/", ""), h.function, h.source) for h in result.handlers) == [
+        ("mysite/views.py", "home", "zappa"),
+        ("polls/views.py", "ResultsView.get_context_data", "zappa"),
+        ("polls/views.py", "detail", "zappa"),
+        ("polls/views.py", "index", "zappa"),
+    ]
+    assert result.warnings == []
+
+
+def test_serverless_wsgi_django_views(tmp_path):
+    make_tree(tmp_path, dict(DJANGO_PROJECT, **{
+        "serverless.yml": """
+            custom:
+              wsgi:
+                app: mysite.wsgi.application
+            provider: {name: aws, runtime: python3.12}
+            functions:
+              web:
+                handler: wsgi_handler.handler
+        """,
+    }))
+    result = discover(str(tmp_path))
+    assert sorted((h.function, h.source) for h in result.handlers) == [
+        ("ResultsView.get_context_data", "wsgi"), ("detail", "wsgi"), ("home", "wsgi"), ("index", "wsgi")]
+
+
+def test_zappa_trailing_comma_and_factory_helper(tmp_path):
+    make_tree(tmp_path, {
+        "zappa_settings.json": '{\n  "dev": {\n    "app_function": "run.app",\n    "s3_bucket": "b",\n  }\n}\n',
+        "run.py": "from project import create_app\n\napp = create_app()\n",
+        "project/__init__.py": """
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+                register_blueprints(app)
+                return app
+
+
+            def register_blueprints(app):
+                from project.main.views import main_blueprint
+
+                app.register_blueprint(main_blueprint, url_prefix="/main")
+        """,
+        "project/main/__init__.py": "",
+        "project/main/views.py": """
+            from flask import Blueprint
+
+            main_blueprint = Blueprint("main", __name__)
+
+
+            @main_blueprint.route("/")
+            def index():
+                return "ok"
+        """,
+    })
+    result = discover(str(tmp_path))
+    assert [(h.function, h.source) for h in result.handlers] == [("index", "zappa")]
+    assert warnings_of(tmp_path, result) == [
+        "zappa_settings.json:5: invalid JSON: Expecting property name enclosed in double quotes; read leniently",
+    ]
+
+
+def test_cdk_asset_from_another_module_resolves_a_unique_handler_module(tmp_path):
+    make_tree(tmp_path, {
+        "cdk.json": "{}",
+        "cdk/constants.py": "BUILD_FOLDER = '.build/lambdas/'\nCREATE = 'CreateOrder'\n",
+        "cdk/stack.py": """
+            from aws_cdk import aws_lambda as _lambda
+
+            from cdk import constants
+
+
+            _lambda.Function(
+                self,
+                constants.CREATE,
+                runtime=_lambda.Runtime.PYTHON_3_12,
+                code=_lambda.Code.from_asset(constants.BUILD_FOLDER),
+                handler="service.handlers.create_order.lambda_handler",
+            )
+            _lambda.Function(self, constants.CREATE, code=_lambda.Code.from_asset(constants.BUILD_FOLDER), handler="index.handler")
+        """,
+        "service/handlers/create_order.py": "def lambda_handler(event, context):\n    return event\n",
+        "service/handlers/other.py": "def lambda_handler(event, context):\n    return event\n",
+        "index.py": "def handler(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [
+        ("service/handlers/create_order.py", "lambda_handler", "cdk", "cdk/stack.py", 11,
+         "service.handlers.create_order.lambda_handler", "."),
+    ]
+    assert covered(tmp_path, result) == {"service/handlers/create_order.py"}
+    assert warnings_of(tmp_path, result) == [
+        "cdk/stack.py:13: asset path of the Function with handler 'index.handler' cannot be evaluated; not analysed",
+    ]
+
+
+def test_serverless_prebuilt_artifact_is_not_lam002(tmp_path):
+    make_tree(tmp_path, {
+        "serverless.yml": """
+            provider: {name: aws, runtime: python3.12}
+            package:
+              individually: true
+            functions:
+              random:
+                handler: handler.lambda_handler
+                package:
+                  artifact: ./deploy/random.zip
+              built:
+                handler: handler.lambda_handler
+                package:
+                  artifact: dist/built.zip
+        """,
+        "dist/built/handler.py": "def lambda_handler(event, context):\n    return event\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == [("dist/built/handler.py", "lambda_handler", "serverless", "serverless.yml", 10, "handler.lambda_handler", "dist/built")]
+    assert warnings_of(tmp_path, result) == [
+        "serverless.yml:6: package artifact of function random './deploy/random.zip' is a zip archive whose source folder "
+        "cannot be found; not analysed",
+    ]

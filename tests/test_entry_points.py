@@ -73,6 +73,28 @@ def test_datadog_wrapper_is_not_lam002_and_the_real_handler_is_analysed(tmp_path
     }) == {("handlers/orders.py", 6, "LAM203")}
 
 
+def test_lambda_web_adapter_function_is_not_lam002(tmp_path):
+    """With the Lambda Web Adapter the handler setting is overridden by its startup script
+    (``addPropertyOverride("Handler", "run.sh")``): the Python file has no such function, by design."""
+    result = run_check(tmp_path, {
+        "cdk.json": "{}",
+        "lib/api.ts": """
+            const handler = new PythonFunction(this, "Api", {
+              entry: path.join(__dirname, "../backend"),
+              index: "app/main.py",
+              runtime: Runtime.PYTHON_3_13,
+              environment: {
+                AWS_LAMBDA_EXEC_WRAPPER: "/opt/bootstrap",
+                PORT: "8000",
+              },
+            });
+        """,
+        "backend/app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    })
+    assert [d.code for d in result.diagnostics] == []
+    assert any("Lambda Web Adapter" in w and "lib/api.ts" in w for w in result.warnings)
+
+
 def test_layer_package_is_on_the_warm_path(tmp_path):
     assert findings(tmp_path, {
         "template.yaml": """

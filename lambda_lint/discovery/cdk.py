@@ -124,7 +124,14 @@ class StackReader:
         """``Function 'Worker'`` from the construct's id when it is a literal, else ``this Function``."""
         args = positional_args(call)
         name = self.literal(args[self.ID_POSITION]) if len(args) > self.ID_POSITION else None
-        return f"{kind} '{name}'" if name else f"this {kind}"
+        if name:
+            return f"{kind} '{name}'"
+        handler = keyword_arg(call, "handler")
+        index = keyword_arg(call, "index")
+        spec = self.literal(handler.value) if handler is not None else None
+        if spec and index is not None and self.literal(index.value):
+            spec = f"{self.literal(index.value).rsplit('.py', 1)[0]}.{spec}"
+        return f"the {kind} with handler '{spec}'" if spec else f"this {kind}"
 
     # -- aws_lambda.Function ----------------------------------------------------
     def function(self, call: cst.Call) -> None:
@@ -151,12 +158,48 @@ class StackReader:
             return
         asset = self.path_value(path_expr) if path_expr is not None else None
         if asset is None:
+            located = self._module_somewhere(spec)
+            if located is not None:
+                # The asset path is built from values we do not evaluate (constants of another module),
+                # but the handler string names one module of the project: that file is the function.
+                base, module_file = located
+                self.collector.add_spec(spec, "cdk", self.path, line, base, covered=[module_file],
+                                        environment=self.environment_of(call), layered=keyword_arg(call, "layers") is not None,
+                                        snapstart=self.snapstart(call))
+                return
             self.collector.warn(self.path, line, f"asset path of {self.named(call, 'Function')} cannot be evaluated; not analysed")
             return
         code_root = self._asset_folder(asset, spec, line)
         if code_root is not None:
             self.collector.add_spec(spec, "cdk", self.path, line, code_root, environment=self.environment_of(call),
                                     layered=keyword_arg(call, "layers") is not None, snapstart=self.snapstart(call))
+
+    def _module_somewhere(self, spec: str):
+        """(base, module file) when the handler's module exists under exactly one of the app folder and
+        the folders above the stack file (inside the checked tree)."""
+        split = split_handler(spec)
+        if split is None or len(split[0]) < 2:
+            return None  # "index.handler" could be anywhere: too weak to pick a file
+        found = {}
+        for base in [self.app_dir] + self._parents():
+            for candidate in module_candidates(base, split[0]):
+                if os.path.isfile(candidate) and inside(candidate, self.collector.root):
+                    found.setdefault(candidate, base)
+        if len(found) != 1:
+            return None
+        module_file, base = next(iter(found.items()))
+        return base, module_file
+
+    def _parents(self) -> List[str]:
+        parents = []
+        folder = os.path.dirname(self.path)
+        while inside(folder, self.collector.root):
+            parents.append(folder)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        return parents
 
     def _asset_folder(self, asset: str, spec: str, line: int) -> Optional[str]:
         """Asset paths are relative to where ``cdk synth`` runs, which is not always the folder of

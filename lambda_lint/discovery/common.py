@@ -149,6 +149,10 @@ def module_candidates(code_root: str, module_parts: List[str]) -> List[str]:
     return [base + ".py", os.path.join(base, "__init__.py")]
 
 
+# AWS_LAMBDA_EXEC_WRAPPER of the Lambda Web Adapter layer (awslabs/aws-lambda-web-adapter).
+WEB_ADAPTER_BOOTSTRAP = "/opt/bootstrap"
+
+
 class Collector:
     """Gathers the findings of all sources for one checked folder."""
 
@@ -242,6 +246,13 @@ class Collector:
         project may come from one (a warning, not LAM002).
         ``snapstart``: the deployment turns SnapStart on for the function.
         """
+        exec_wrapper = (environment or {}).get("AWS_LAMBDA_EXEC_WRAPPER")
+        if exec_wrapper is not None and exec_wrapper.value == WEB_ADAPTER_BOOTSTRAP:
+            # The Lambda Web Adapter starts the web server itself (its startup script usually
+            # replaces the Handler after synthesis): the handler setting names no Python function.
+            self.warn(declared_in, declared_line, f"handler '{spec}' runs behind the Lambda Web Adapter "
+                      f"(AWS_LAMBDA_EXEC_WRAPPER={WEB_ADAPTER_BOOTSTRAP}); its web app is checked by convention only")
+            return None
         wrapper = wrapper_of(spec)
         if wrapper is not None:
             found = next(((name, (environment or {})[name]) for name in wrapper.variables if name in (environment or {})), None)

@@ -33,7 +33,7 @@ import os
 import re
 from typing import Dict, List, Optional
 
-from . import docker, layers
+from . import django, docker, layers
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, split_handler, yaml_candidates
 from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
 
@@ -174,7 +174,8 @@ class Service:
         provider = provider if provider is not None else LineMap()
         provider_name = self.quiet(provider.get("name"))
         if isinstance(provider_name, str) and provider_name.strip().lower() != "aws":
-            return  # knative, azure, google...: not Lambda
+            self.other_platform()  # knative, azure, google...: not Lambda
+            return
         self.provider = provider
         self.provider_runtime = self.quiet(provider.get("runtime"))
         self.provider_environment = self.environment(provider)
@@ -211,6 +212,16 @@ class Service:
         constructs = self.mapping(service, "constructs", "constructs")
         for name, construct in (constructs or {}).items():
             self.construct(str(name), construct, constructs)
+
+    def other_platform(self) -> None:
+        """A service for another platform: its handler modules are not Lambda code, so the naming
+        convention must not take their ``(event, context)`` functions for Lambda handlers."""
+        functions = self.quiet(self.document.get("functions"))
+        for config in (functions.values() if isinstance(functions, LineMap) else ()):
+            handler = self.quiet(config.get("handler")) if isinstance(config, LineMap) else None
+            split = split_handler(handler) if isinstance(handler, str) else None
+            if split is not None:
+                self.collector.cover(c for c in module_candidates(self.folder, split[0]) if inside(c, self.collector.root))
 
     def quiet(self, value):
         try:
@@ -275,6 +286,12 @@ class Service:
             self.wsgi(name, where, handler_line)
             return  # the plugin writes this module at package time; the app is the code
         code_root = self.folder
+        artifact = self.artifact(config)
+        if artifact is not None:
+            # A package built elsewhere (a script, CI): its source is the folder of the same name, if any.
+            code_root = self.collector.local_folder(self.folder, artifact, f"package artifact of function {name}", where, handler_line)
+            if code_root is None:
+                return
         module = self.quiet(config.get("module"))
         if isinstance(module, str):
             code_root = self.collector.local_folder(self.folder, module, f"module of function {name}", where, config.line_of("module"))
@@ -285,6 +302,15 @@ class Service:
         snapstart = snapstart is True or (isinstance(snapstart, str) and snapstart.strip().lower() == "true")
         self.collector.add_spec(handler, "serverless", where, handler_line, code_root, environment=environment, layered=layered,
                                 snapstart=snapstart)
+
+    def artifact(self, config: LineMap) -> Optional[str]:
+        """``package.artifact`` of the function, else of the service."""
+        for owner in (config, self.document):
+            package = self.quiet(owner.get("package"))
+            artifact = self.quiet(package.get("artifact")) if isinstance(package, LineMap) else None
+            if isinstance(artifact, str) and artifact.strip():
+                return artifact.strip()
+        return None
 
     def image_function(self, name: str, config: LineMap, where: str, environment: Dict[str, EnvValue]) -> None:
         image = self.quiet(config.get("image"))
@@ -346,7 +372,10 @@ class Service:
             return
         from . import asgi
 
-        if not asgi.routes_of_app(module_file, split[1], self.collector, "wsgi"):
+        if asgi.routes_of_app(module_file, split[1], self.collector, "wsgi"):
+            return
+        settings = django.settings_of_wsgi(self.folder, ".".join(split[0]), self.collector.root)
+        if settings is None or not django.views(self.folder, settings, self.collector, "wsgi"):
             self.collector.warn(where, line, f"no routes of '{app}' were found (an app factory, Django or routes registered "
                                 "elsewhere); declare its entry points in [tool.lambda-lint] handlers")
 

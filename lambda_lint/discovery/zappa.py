@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 from typing import List, Set
 
+from . import django
 from .common import Collector, inside, module_candidates, split_handler
-from .yaml_lines import LineList, LineMap, LoadError, load_documents, type_name
+from .yaml_lines import LineList, LineMap, LoadError, load_documents, load_yaml_documents, type_name
 
 MARKERS = (b"app_function", b"function", b"lambda_handler", b"django_settings")
 
@@ -34,8 +35,15 @@ def scan(paths: List[str], collector: Collector, read) -> None:
         try:
             documents = load_documents(path, text)
         except LoadError as exc:
-            collector.warn(path, exc.line, exc.message)
-            continue
+            # Hand-edited settings often have a trailing comma; YAML reads that, so the entry
+            # points are still found, with the warning that the file is not valid JSON.
+            try:
+                documents = load_yaml_documents(text.replace("\t", " ")) if path.lower().endswith(".json") else None
+            except LoadError:
+                documents = None
+            collector.warn(path, exc.line, exc.message + ("; read leniently" if documents else ""))
+            if not documents:
+                continue
         document = documents[0] if documents else None
         if not isinstance(document, LineMap):
             if document is not None:
@@ -52,10 +60,13 @@ def read_settings(path: str, document: LineMap, collector: Collector) -> None:
         if not isinstance(stage, LineMap):
             collector.warn(path, document.line_of(stage_name), f"stage {stage_name} should be a mapping, found {type_name(stage)}; ignored")
             continue
-        if "django_settings" in stage and "app_function" not in stage and "django" not in apps_read:
-            apps_read.add("django")
-            collector.warn(path, stage.line_of("django_settings"), "Django views behind Zappa are not followed; "
-                           "declare them in [tool.lambda-lint] handlers")
+        settings = stage.get("django_settings")
+        if isinstance(settings, str) and "app_function" not in stage and settings not in apps_read:
+            apps_read.add(settings)
+            collector.cover([folder])  # Zappa deploys the project folder; its own handler is the entry point
+            if not django.views(folder, settings, collector, "zappa"):
+                collector.warn(path, stage.line_of("django_settings"), f"no Django views were found from '{settings}' "
+                               "(class-based views, routers); declare them in [tool.lambda-lint] handlers")
         for key, value, line in settings_of(document, stage):
             if key == "app_function" and isinstance(value, str) and value not in apps_read:
                 apps_read.add(value)
