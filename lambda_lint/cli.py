@@ -128,10 +128,19 @@ def _enabled(args, config) -> set:
     )
 
 
+def _fixes_needed(args) -> str:
+    """How much of each fix the output shows (engine.Options.fixes)."""
+    if args.fix or args.diff or args.show_fixes or args.format in ("json", "sarif"):
+        return "full"
+    if args.add_noqa or (args.format == "github" and not args.statistics):
+        return "none"
+    return "test"  # the text formats and --statistics: "[*]" and the fixable counts
+
+
 def _check(args) -> int:
     config = _load_config(args, args.paths)
     options = Options(enabled=_enabled(args, config), force_exclude=args.force_exclude,
-                      jobs=args.jobs, use_cache=not args.no_cache)
+                      jobs=args.jobs, use_cache=not args.no_cache, fixes=_fixes_needed(args))
     if args.fix or args.diff:
         options.jobs, options.use_cache = 1, False  # the fixer re-checks its in-memory text in this process
         return _fix(args, config, options)

@@ -62,17 +62,18 @@ files of a monorepo) that walk dominates. Put a ``[tool.lambda-lint]`` table in
 the pyproject.toml of the Lambda project so that the root is that project, not
 the monorepo.
 
-Where there *is* Lambda code, each flake8 worker analyses the project once
-(``--jobs N``: N analyses in parallel, the same wall-clock time as one, N
-times the CPU). Running the analysis in flake8's parent process before it
-forks was considered and left out: it only saves CPU, only with the ``fork``
-start method (not on macOS, nor on Linux from Python 3.14), and the parent
-does not know yet which files flake8's own exclusions will leave. Instead the
-engine's result cache (``.lambda_lint_cache/`` in the project root, the same
-one the CLI uses; ``--lambda-lint-no-cache`` or ``lambda-lint-no-cache = true``
-in flake8's configuration turns it off) makes every run after the first
-cheap, which is what editors running flake8 on each save need. The engine runs
-with ``jobs=1``: flake8's workers are daemonic and may not start a pool.
+Where there *is* Lambda code, the project is analysed once per flake8 run,
+not once per worker (:func:`_shared_analysis`). With ``--jobs N`` flake8 runs
+the plugin in N daemonic pool workers; the first worker that needs the findings
+takes a lock in ``.lambda_lint_cache/flake8/``, computes them and writes them
+to a file named after the flake8 run (the main process's pid and start time,
+from ``/proc``); the other workers wait on the lock and read that file. A
+single flake8 process (``-j 1``) analyses with lambda-lint's process pool. Without ``/proc`` or with the cache turned off,
+each worker analyses on its own as before. The engine's unit cache
+(``.lambda_lint_cache/``, the same one the CLI uses; ``--lambda-lint-no-cache``
+or ``lambda-lint-no-cache = true`` in flake8's configuration turns both off)
+makes every run after the first cheap, which is what editors running flake8
+on each save need. The analysis builds no fixes (flake8 shows none).
 
 Measured (CPU seconds, flake8 7.5, CPython 3.11, 2 CPUs; details and method in
 docs/integrations.md): on 966 files / 345,000 lines without Lambda code, the
@@ -213,8 +214,132 @@ def analysis_for(path: str) -> _Analysis:
     key = (root, config.path)
     analysis = _ANALYSES.get(key)
     if analysis is None:
-        analysis = _ANALYSES[key] = _analyse(root, config, LambdaLintChecker.use_cache)
+        analysis = _ANALYSES[key] = _shared_analysis(path, root, config, LambdaLintChecker.use_cache)
     return analysis
+
+
+# -- one analysis per flake8 run -----------------------------------------------------------
+# flake8 --jobs N runs the plugin in N worker processes of one pool. The first worker
+# that needs the project's findings computes them and leaves them in
+# .lambda_lint_cache/flake8/, in a file named after the flake8 run; the other workers
+# wait on a lock and read them. A run is the flake8 main process, named by its pid and
+# start time (from /proc, so that a later run reusing the pid is another run); without
+# /proc, or with the cache turned off, every worker analyses on its own as before.
+SHARED_FOLDER = os.path.join(".lambda_lint_cache", "flake8")
+SHARED_MAX_AGE = 24 * 3600  # entries of older runs are removed
+
+
+def _flake8_run() -> Optional[str]:
+    """The flake8 run this worker belongs to, or None when this is not a pool worker."""
+    try:
+        import multiprocessing
+
+        parent = multiprocessing.parent_process()
+    except (ImportError, AttributeError):
+        return None
+    if parent is None or parent.pid is None:
+        return None
+    try:
+        with open(f"/proc/{parent.pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return f"{parent.pid}-{int(fields[19])}"  # field 22: start time, in clock ticks since boot
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _shared_analysis(path: str, root: str, config, use_cache: bool) -> _Analysis:
+    run = _flake8_run() if use_cache else None
+    if run is None:
+        return _analyse(root, config, use_cache, jobs=_jobs_here())
+    if not config.handlers and not _may_hold_lambda_code(root, config):
+        return _NOTHING
+    import hashlib
+
+    folder = os.path.join(root, SHARED_FOLDER)
+    name = hashlib.blake2b(f"{run}\0{root}\0{config.path}".encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    target = os.path.join(folder, name + ".json")
+    try:
+        import fcntl
+
+        os.makedirs(folder, exist_ok=True)
+        lock = open(os.path.join(folder, name + ".lock"), "a+b")
+    except (ImportError, OSError):
+        return _analyse(root, config, use_cache)
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        shared = _load_shared(target)
+        if shared is not None:
+            return shared
+        analysis = _analyse(root, config, use_cache)
+        _store_shared(target, analysis)
+        _prune_shared(folder)
+        return analysis
+    except OSError:
+        return _analyse(root, config, use_cache)
+    finally:
+        lock.close()  # releases the lock
+
+
+def _jobs_here() -> int:
+    """Processes the analysis may use here: a pool, unless this process is daemonic
+    (flake8's pool workers are, and may not start processes of their own)."""
+    try:
+        import multiprocessing
+
+        return 1 if multiprocessing.current_process().daemon else 0
+    except (ImportError, AttributeError):
+        return 1
+
+
+def _store_shared(target: str, analysis: _Analysis) -> None:
+    import base64
+    import json
+    import tempfile
+
+    data = {
+        "findings": {p: [list(f) for f in fs] for p, fs in analysis.findings.items()},
+        "texts": {p: base64.b64encode(t).decode("ascii") for p, t in analysis.texts.items()},
+        "messages": analysis.messages,
+    }
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _load_shared(target: str) -> Optional[_Analysis]:
+    import base64
+    import json
+
+    try:
+        with open(target, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return _Analysis(
+            {p: [(int(a), int(b), str(c)) for a, b, c in fs] for p, fs in data["findings"].items()},
+            {p: base64.b64decode(t) for p, t in data["texts"].items()},
+            {p: list(m) for p, m in data["messages"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _prune_shared(folder: str) -> None:
+    import time
+
+    now = time.time()
+    try:
+        for entry in os.scandir(folder):
+            if now - entry.stat().st_mtime > SHARED_MAX_AGE:
+                os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _project_of(path: str) -> tuple:
@@ -233,7 +358,7 @@ def _project_of(path: str) -> tuple:
     return project
 
 
-def _analyse(root: str, config, use_cache: bool = True) -> _Analysis:
+def _analyse(root: str, config, use_cache: bool = True, jobs: int = 1) -> _Analysis:
     if not config.handlers and not _may_hold_lambda_code(root, config):
         return _NOTHING
     from .cli import ALL_CODES
@@ -242,8 +367,9 @@ def _analyse(root: str, config, use_cache: bool = True) -> _Analysis:
     from .settings.suppression import file_level_codes, is_file_suppressed
 
     enabled = enabled_codes(ALL_CODES, select=config.select, extend_select=config.extend_select, ignore=config.ignore)
-    # jobs=1: flake8's workers are daemonic processes, which may not start a pool of their own.
-    result = check([root], config, Options(enabled=enabled, jobs=1, use_cache=use_cache))
+    # jobs: 1 in flake8's workers (daemonic processes may not start a pool of their own).
+    # No fixes: flake8 reports findings only.
+    result = check([root], config, Options(enabled=enabled, jobs=jobs, use_cache=use_cache, fixes="none"))
     findings: Dict[str, List[Finding]] = {}
     texts: Dict[str, bytes] = {}
     file_codes: Dict[str, Optional[set]] = {}

@@ -8,13 +8,24 @@ Every handler also calls its service's helper module (on the warm path, with
 cross-module findings), and a quarter of the services share one platform
 library, as monorepos do.
 
+Each service also declares its handlers in infrastructure, one kind per
+service in turn (SAM YAML, CloudFormation JSON, serverless.yml, a Python CDK
+app, a TypeScript CDK app, Terraform, a Chalice app, a Dockerfile, an ASGI
+adapter), padded with the other resources real templates hold, so that
+discovery costs what it costs on real projects.
+
+``monorepo/``: several hundred small projects (``--projects``), each a folder
+with its own ``pyproject.toml`` (``[tool.lambda-lint]``), a handler, a helper,
+tests and plain library code, most without a template; what pre-commit sees
+when one file of one project changes.
+
 ``large/``: the Python sources of installed packages (botocore, boto3,
 libcst, ...), copied until the tree has at least ``--large-lines`` lines.
 Nothing in it is Lambda code.
 
 Same seed, same inputs: same corpus.
 
-    python scripts/make_bench_corpus.py OUT [--seed 7] [--services 60] [--large-lines 220000]
+    python scripts/make_bench_corpus.py OUT [--seed 7] [--services 60] [--projects 400] [--large-lines 220000]
 """
 from __future__ import annotations
 
@@ -223,16 +234,202 @@ def lambda_dense(out: str, rng: random.Random, services: int) -> dict:
         service = os.path.join(out, "services", f"{rng.choice(NOUNS)}_svc_{s:03d}")
         platform = rng.random() < 0.25
         _write(os.path.join(service, "svc_common.py"), service_helper(rng, platform))
+        declared = []  # (module, function)
         for h in range(rng.randint(3, 9)):
             name, text = rng.choice(cases)
             module = f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}_{h}_{name[:12].strip('_')}"
             padding = filler(rng, rng.choice((0, 2, 5, 10, 20, 40)), f"h{h}")
             _write(os.path.join(service, f"{module}.py"), with_audit_call(text) + ("\n\n" + padding + "\n" if padding else ""))
+            match = HANDLER_DEF.search(text)
+            declared.append((module, match.group(2) if match else "handler"))
             stats["handlers"] += 1
+        kind = INFRA_KINDS[s % len(INFRA_KINDS)]
+        write_infrastructure(kind, service, declared, rng)
+        stats.setdefault("infrastructure", {}).setdefault(kind, 0)
+        stats["infrastructure"][kind] += 1
         if projects and rng.random() < 0.3:
             source = rng.choice(projects)
             shutil.copytree(source, os.path.join(service, "app_" + os.path.basename(source)),
                             ignore=shutil.ignore_patterns("__pycache__", "*.toml"))
+    for folder, _, names in os.walk(out):
+        stats["files"] += sum(1 for n in names if n.endswith(".py"))
+    return stats
+
+
+# -- infrastructure --------------------------------------------------------------
+INFRA_KINDS = ("sam", "cloudformation", "serverless", "cdk", "cdk_typescript", "terraform", "chalice", "docker", "asgi")
+
+
+def _camel(text: str) -> str:
+    return "".join(part.title() for part in re.split(r"[^A-Za-z0-9]", text) if part)
+
+
+def _sam(declared, rng) -> str:
+    out = ["AWSTemplateFormatVersion: \"2010-09-09\"", "Transform: AWS::Serverless-2016-10-31",
+           "Description: generated service", "", "Globals:", "  Function:", "    Runtime: python3.12",
+           "    Timeout: 10", "    MemorySize: 256", "    Environment:", "      Variables:",
+           "        TABLE_NAME: !Ref Table", "", "Resources:", "  Table:", "    Type: AWS::DynamoDB::Table",
+           "    Properties:", "      BillingMode: PAY_PER_REQUEST", "      AttributeDefinitions:",
+           "        - AttributeName: id", "          AttributeType: S", "      KeySchema:",
+           "        - AttributeName: id", "          KeyType: HASH"]
+    for module, function in declared:
+        name = _camel(module)
+        out += [f"  {name}Queue:", "    Type: AWS::SQS::Queue", "    Properties:",
+                f"      QueueName: !Sub \"{module}-${{AWS::StackName}}\"", "      VisibilityTimeout: 60",
+                f"  {name}Function:", "    Type: AWS::Serverless::Function", "    Properties:",
+                "      CodeUri: ./", f"      Handler: {module}.{function}", "      Policies:",
+                "        - DynamoDBCrudPolicy:", "            TableName: !Ref Table", "      Events:",
+                "        Queue:", "          Type: SQS", "          Properties:",
+                f"            Queue: !GetAtt {name}Queue.Arn", f"            BatchSize: {rng.randint(1, 10)}"]
+    out += ["Outputs:", "  TableName:", "    Value: !Ref Table"]
+    return "\n".join(out) + "\n"
+
+
+def _cloudformation(declared, rng) -> str:
+    import json
+
+    resources = {"Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}}}}
+    for module, function in declared:
+        resources[_camel(module) + "Function"] = {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": f"{module}.{function}", "Code": "./",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Timeout": rng.randint(3, 60)}}
+        resources[_camel(module) + "Alarm"] = {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "MetricName": "Errors", "Namespace": "AWS/Lambda", "Threshold": 1, "Period": 60, "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Statistic": "Sum"}}
+    return json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}, indent=2) + "\n"
+
+
+def _serverless(declared, rng) -> str:
+    out = [f"service: svc-{rng.randrange(10 ** 6)}", "frameworkVersion: \"3\"", "provider:", "  name: aws",
+           "  runtime: python3.12", "  stage: ${opt:stage, 'dev'}", "  environment:", "    TABLE: ${self:service}-table",
+           "functions:"]
+    for module, function in declared:
+        out += [f"  {module}:", f"    handler: {module}.{function}", "    events:",
+                f"      - http:", f"          path: /{module}", "          method: post"]
+    out += ["plugins:", "  - serverless-python-requirements", "custom:", "  pythonRequirements:", "    dockerizePip: true"]
+    return "\n".join(out) + "\n"
+
+
+def _cdk_stack(declared, rng) -> str:
+    out = ['"""Generated CDK stack."""', "import os", "", "from aws_cdk import Duration, Stack",
+           "from aws_cdk import aws_lambda, aws_sqs, aws_dynamodb", "from constructs import Construct", "",
+           "HERE = os.path.dirname(__file__)", "", "", "class ServiceStack(Stack):",
+           "    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:",
+           "        super().__init__(scope, construct_id, **kwargs)",
+           "        table = aws_dynamodb.Table(self, \"Table\", partition_key=aws_dynamodb.Attribute(",
+           "            name=\"id\", type=aws_dynamodb.AttributeType.STRING))"]
+    for i, (module, function) in enumerate(declared):
+        out += [f"        queue_{i} = aws_sqs.Queue(self, \"Queue{i}\", visibility_timeout=Duration.seconds({rng.randint(30, 300)}))",
+                f"        fn_{i} = aws_lambda.Function(", "            self,", f"            \"Fn{i}\",",
+                "            runtime=aws_lambda.Runtime.PYTHON_3_12,", f"            handler=\"{module}.{function}\",",
+                "            code=aws_lambda.Code.from_asset(os.path.join(HERE, \"..\")),",
+                f"            timeout=Duration.seconds({rng.randint(3, 60)}),",
+                f"            environment={{\"QUEUE_URL\": queue_{i}.queue_url, \"TABLE\": table.table_name}},",
+                "        )", f"        table.grant_read_write_data(fn_{i})", f"        queue_{i}.grant_consume_messages(fn_{i})"]
+    return "\n".join(out) + "\n" + "\n\n" + filler(rng, 10, "stack") + "\n"
+
+
+def _cdk_typescript(declared, rng) -> str:
+    out = ["import * as cdk from 'aws-cdk-lib';", "import * as lambda from 'aws-cdk-lib/aws-lambda';",
+           "import * as path from 'path';", "import { Construct } from 'constructs';", "",
+           "export class ServiceStack extends cdk.Stack {",
+           "  constructor(scope: Construct, id: string, props?: cdk.StackProps) {", "    super(scope, id, props);"]
+    for i, (module, function) in enumerate(declared):
+        out += [f"    new lambda.Function(this, 'Fn{i}', {{", "      runtime: lambda.Runtime.PYTHON_3_12,",
+                f"      handler: '{module}.{function}',", "      code: lambda.Code.fromAsset(path.join(__dirname, '..', '..')),",
+                f"      timeout: cdk.Duration.seconds({rng.randint(3, 60)}),", "    });"]
+    return "\n".join(out + ["  }", "}"]) + "\n"
+
+
+def _terraform(declared, rng) -> str:
+    out = ['terraform {', '  required_providers {', '    aws = {', '      source  = "hashicorp/aws"',
+           '      version = "~> 5.0"', '    }', '  }', '}', '', 'data "archive_file" "code" {', '  type        = "zip"',
+           '  source_dir  = "${path.module}/.."', '  output_path = "${path.module}/build/code.zip"', '}', '',
+           'resource "aws_iam_role" "fn" {', '  name = "fn-role"', '  assume_role_policy = jsonencode({',
+           '    Version = "2012-10-17"', '    Statement = [{', '      Effect    = "Allow"',
+           '      Principal = { Service = "lambda.amazonaws.com" }', '      Action    = "sts:AssumeRole"', '    }]',
+           '  })', '}']
+    for i, (module, function) in enumerate(declared):
+        out += ['', f'resource "aws_lambda_function" "fn_{i}" {{', f'  function_name    = "{module}"',
+                '  filename         = data.archive_file.code.output_path',
+                '  source_code_hash = data.archive_file.code.output_base64sha256',
+                f'  handler          = "{module}.{function}"', '  runtime          = "python3.12"',
+                '  role             = aws_iam_role.fn.arn', f'  timeout          = {rng.randint(3, 60)}',
+                '  environment {', '    variables = {', f'      STAGE = "dev"', '    }', '  }', '}',
+                '', f'resource "aws_cloudwatch_log_group" "fn_{i}" {{', f'  name              = "/aws/lambda/{module}"',
+                '  retention_in_days = 14', '}']
+    return "\n".join(out) + "\n"
+
+
+def _chalice(declared, rng) -> str:
+    out = ["from chalice import Chalice", "", "app = Chalice(app_name=\"generated\")", ""]
+    for module, function in declared:
+        out += ["", f"@app.route(\"/{module}\", methods=[\"POST\"])", f"def route_{module}():",
+                f"    from {module} import {function} as call", "    return call(app.current_request.json_body, None)", ""]
+    return "\n".join(out) + "\n\n" + filler(rng, 5, "chalice") + "\n"
+
+
+def _asgi(declared, rng) -> str:
+    out = ["from fastapi import FastAPI", "from mangum import Mangum", "", "app = FastAPI()", ""]
+    for module, function in declared:
+        out += ["", f"@app.post(\"/{module}\")", f"async def route_{module}(body: dict):",
+                f"    from {module} import {function} as call", "    return call(body, None)", ""]
+    out += ["", "handler = Mangum(app)"]
+    return "\n".join(out) + "\n\n" + filler(rng, 5, "asgi") + "\n"
+
+
+def write_infrastructure(kind: str, service: str, declared: list, rng: random.Random) -> None:
+    if kind == "sam":
+        _write(os.path.join(service, "template.yaml"), _sam(declared, rng))
+    elif kind == "cloudformation":
+        _write(os.path.join(service, "template.json"), _cloudformation(declared, rng))
+    elif kind == "serverless":
+        _write(os.path.join(service, "serverless.yml"), _serverless(declared, rng))
+    elif kind == "cdk":
+        _write(os.path.join(service, "infra", "cdk.json"), "{\"app\": \"python3 app.py\"}\n")
+        _write(os.path.join(service, "infra", "app.py"), "import aws_cdk as cdk\n\nfrom stack import ServiceStack\n\n"
+               "app = cdk.App()\nServiceStack(app, \"Service\")\napp.synth()\n")
+        _write(os.path.join(service, "infra", "stack.py"), _cdk_stack(declared, rng))
+    elif kind == "cdk_typescript":
+        _write(os.path.join(service, "infra", "cdk.json"), "{\"app\": \"npx ts-node bin/app.ts\"}\n")
+        _write(os.path.join(service, "infra", "lib", "stack.ts"), _cdk_typescript(declared, rng))
+    elif kind == "terraform":
+        _write(os.path.join(service, "infra", "main.tf"), _terraform(declared, rng))
+    elif kind == "chalice":
+        _write(os.path.join(service, "app.py"), _chalice(declared, rng))
+    elif kind == "docker":
+        module, function = declared[0]
+        _write(os.path.join(service, "Dockerfile"), "FROM public.ecr.aws/lambda/python:3.12\n"
+               "COPY requirements.txt ${LAMBDA_TASK_ROOT}\nRUN pip install -r requirements.txt\n"
+               f"COPY . ${{LAMBDA_TASK_ROOT}}\nCMD [ \"{module}.{function}\" ]\n")
+    elif kind == "asgi":
+        _write(os.path.join(service, "asgi_app.py"), _asgi(declared, rng))
+
+
+# -- the monorepo -------------------------------------------------------------------
+def monorepo(out: str, rng: random.Random, projects: int) -> dict:
+    """``projects`` small projects side by side, each its own lambda-lint project root."""
+    cases = flat_cases()
+    stats = {"projects": projects, "files": 0}
+    _write(os.path.join(out, "pyproject.toml"), "[project]\nname = \"monorepo-tools\"\nversion = \"0\"\n")
+    for p in range(projects):
+        project = os.path.join(out, "projects", f"{rng.choice(NOUNS)}_{rng.choice(VERBS)}_{p:04d}")
+        package = os.path.join(project, "src", "app")
+        _write(os.path.join(project, "pyproject.toml"),
+               f"[project]\nname = \"p{p}\"\nversion = \"0\"\n\n[tool.lambda-lint]\nsrc = [\"src\"]\n")
+        _write(os.path.join(package, "__init__.py"), "")
+        _write(os.path.join(package, "util.py"), filler(rng, rng.randint(3, 15), "u") + "\n")
+        _write(os.path.join(package, "models.py"), filler(rng, rng.randint(3, 15), "m") + "\n")
+        _write(os.path.join(project, "tests", "test_util.py"),
+               "from app import util\n\n\ndef test_module():\n    assert util is not None\n")
+        if rng.random() < 0.6:  # a Lambda project
+            name, text = rng.choice(cases)
+            _write(os.path.join(package, "handler.py"), text)
+            if rng.random() < 0.3:
+                match = HANDLER_DEF.search(text)
+                write_infrastructure("sam", project, [("src/app/handler", match.group(2) if match else "handler")], rng)
     for folder, _, names in os.walk(out):
         stats["files"] += sum(1 for n in names if n.endswith(".py"))
     return stats
@@ -274,14 +471,18 @@ def main(argv=None) -> int:
     parser.add_argument("out")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--services", type=int, default=60)
+    parser.add_argument("--projects", type=int, default=400)
     parser.add_argument("--large-lines", type=int, default=220_000)
     args = parser.parse_args(argv)
-    for sub in ("lambda_dense", "large"):
+    for sub in ("lambda_dense", "large", "monorepo"):
         shutil.rmtree(os.path.join(args.out, sub), ignore_errors=True)
     rng = random.Random(args.seed)
     dense = lambda_dense(os.path.join(args.out, "lambda_dense"), rng, args.services)
+    mono = monorepo(os.path.join(args.out, "monorepo"), random.Random(args.seed + 1), args.projects)
     big = large(os.path.join(args.out, "large"), args.large_lines)
-    print(f"lambda_dense: {dense['handlers']} handler modules, {dense['files']} files")
+    print(f"lambda_dense: {dense['handlers']} handler modules, {dense['files']} files, "
+          f"infrastructure {dense.get('infrastructure')}")
+    print(f"monorepo: {mono['projects']} projects, {mono['files']} files")
     print(f"large: {', '.join(big['packages'])}: {big['lines']} lines")
     return 0
 

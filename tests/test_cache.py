@@ -81,7 +81,8 @@ def no_parsing(monkeypatch):
 
 
 def entries(root: Path) -> list:
-    return sorted((root / cache_module.CACHE_DIR).rglob("*.json"))
+    """The units' entries (discovery's own entry is in discovery/, see tests/test_speed.py)."""
+    return sorted((root / cache_module.CACHE_DIR / "units").rglob("*.json"))
 
 
 def test_cached_run_equals_fresh_run_and_parses_nothing(tmp_path, monkeypatch, no_parsing):

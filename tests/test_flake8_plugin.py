@@ -180,6 +180,19 @@ def test_parallel_workers_report_the_same(project: Path):
     assert len(serial) == 2
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="a flake8 run is named through /proc")
+def test_parallel_workers_share_one_analysis(project: Path):
+    for n in range(12):
+        write_tree(project, {f"pkg/mod{n}.py": CLEAN})
+    lines = flake8_lines(project, "--select", "LAM", "-j", "4")
+    assert len(lines) == 2
+    shared = project / ".lambda_lint_cache" / "flake8"
+    # One analysis for the whole run, whatever the number of workers.
+    assert len(list(shared.glob("*.json"))) == 1
+    assert flake8_lines(project, "--select", "LAM", "-j", "4") == lines
+    assert len(list(shared.glob("*.json"))) == 2  # another run, another analysis
+
+
 def test_syntax_error_is_flake8s_e999_and_other_files_are_checked(project: Path):
     write_tree(project, {"broken.py": "def handler(event, context):\n    return (\n"})
     lines = flake8_lines(project, "--select", "LAM,E999")

@@ -430,3 +430,28 @@ def test_comprehension_variable_carries_request_data(tmp_path):
             [_ids.append(r["id"]) for r in event["Records"]]
             _ids.extend(r["body"] for r in event["Records"])
     '''}, {"LAM103"}) == {("app.py", 5, "LAM103"), ("app.py", 6, "LAM103")}
+
+
+def test_container_the_object_resets_itself_is_not_reported(tmp_path):
+    assert findings(tmp_path, {"app.py": '''
+        class Buffer:
+            def __init__(self):
+                self.points = []
+                self.names = {}
+
+            def add(self, point):
+                self.points.append(point)
+                self.names[point] = 1
+
+            def flush(self):
+                send(self.points)
+                self.points = []
+                self.names.clear()
+
+        metrics = Buffer()
+
+        def lambda_handler(event, context):
+            metrics.add("latency")
+            metrics.add(event["name"])
+            metrics.flush()
+    '''}, LAM1 | {"LAM401"}) == set()

@@ -588,3 +588,16 @@ def handler(event, context):
     assert snap(tmp_path, {"app.py": code}) == {
         ("src/app.py", 6, "LAM602"), ("src/app.py", 8, "LAM602"), ("src/app.py", 11, "LAM602"),
     }
+
+
+def test_lam603_a_package_init_runs_before_the_handler_module(tmp_path):
+    init = """\
+from snapshot_restore_py import register_after_restore
+
+
+@register_after_restore
+def renew():
+    pass
+"""
+    app = "def handler(event, context):\n    return {}\n"
+    assert snap(tmp_path, {"api/__init__.py": init, "api/app.py": app}, handler="api.app.handler") == set()

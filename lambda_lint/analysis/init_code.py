@@ -106,6 +106,11 @@ class InitCode:
             if model is not None:
                 todo.append(model)
             self._roots.append(_import_root(handler.path))
+            # ``pkg/app.py`` is imported as ``pkg.app``: ``pkg/__init__.py`` runs first, at init too.
+            for package in _enclosing_packages(handler.path):
+                package_model = project.model(package)
+                if package_model is not None:
+                    todo.append(package_model)
         while todo:
             model = todo.pop()
             if model.path in self.modules:
@@ -489,6 +494,23 @@ def _import_root(module_file: str) -> str:
             break
         folder = parent
     return folder
+
+
+def _enclosing_packages(module_file: str) -> List[str]:
+    """The ``__init__.py`` files of the packages a module sits in (innermost first)."""
+    found = []
+    folder = os.path.dirname(os.path.abspath(module_file))
+    while True:
+        init = os.path.join(folder, "__init__.py")
+        if not os.path.isfile(init):
+            break
+        if init != os.path.abspath(module_file):
+            found.append(init)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return found
 
 
 def _inside(path: str, folder: str) -> bool:

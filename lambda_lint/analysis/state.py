@@ -25,7 +25,7 @@ import libcst as cst
 
 from .apis import CONTAINER_MUTATORS
 from .context import Context
-from .model import CONTAINER_CONSTRUCTORS, Binding, ClassInfo, Function, ModuleModel, Site
+from .model import CONTAINER_CONSTRUCTORS, Binding, ClassInfo, Function, ModuleModel, Site, store_targets
 from .names import is_literal
 
 
@@ -277,7 +277,7 @@ def _attribute_container(ctx: Context, fn: Function, expr: cst.Attribute) -> Opt
         return None
     module, binding, cls = singleton
     container = _instance_container(ctx, cls, attr)
-    if container is None:
+    if container is None or _reset_by_its_class(ctx, cls, attr):
         return None
     return _Ref("object-container", f"{binding.name}.{attr}", module, binding, container, instance_cls=cls)
 
@@ -298,6 +298,31 @@ def _instance_container(ctx: Context, cls: ClassInfo, attr: str, depth: int = 0)
         if isinstance(found, ClassInfo):
             return _instance_container(ctx, found, attr, depth + 1)
     return None
+
+
+def _reset_by_its_class(ctx: Context, cls: ClassInfo, attr: str) -> bool:
+    """A method other than ``__init__`` empties or replaces ``self.<attr>`` (``self.buffer = []`` in
+    ``flush``, ``self.seen.clear()``): the object manages the container's lifetime, and whether that
+    happens in every invocation cannot be told, so its writes are not reported."""
+    for method in ctx.project.all_methods(cls):
+        if method.name == "__init__" or not method.params:
+            continue
+        me = method.params[0]
+        for site in method.stores:
+            if isinstance(site.node, cst.AugAssign):
+                continue
+            for target in store_targets(site.node):
+                if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                        and target.value.value == me and target.attr.value == attr):
+                    return True
+        for use in method.names.get(me, ()):
+            parent = use.parent
+            if not (isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value == attr):
+                continue
+            outer = use.ancestors[-2] if len(use.ancestors) > 1 else None
+            if isinstance(outer, cst.Attribute) and outer.value is parent and outer.attr.value == "clear":
+                return True
+    return False
 
 
 def _container_kind(module: ModuleModel, value) -> Optional[str]:

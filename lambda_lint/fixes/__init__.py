@@ -39,14 +39,28 @@ FIXERS = {
 RAISE_ERRORS = os.environ.get("LAMBDA_LINT_FIX_ERRORS") == "raise"
 
 
-def fix_for(code: str, ctx, report) -> Optional[Fix]:
+def fix_for(code: str, ctx, report, test_only: bool = False) -> Optional[Fix]:
+    """The fix of ``report``, or None.
+
+    ``test_only``: only whether there is one, and its safety and description (what
+    the text formats show): the fixer decides as always, the change is applied to
+    the tree, but the result is not rendered, re-parsed or diffed, so the Fix has
+    no edits and no transform. In the rare case where the full check would reject
+    the change (the result does not parse), this says "fixable" where the full fix
+    would not.
+    """
     name = FIXERS.get(code)
     if name is None:
         return None
+    from . import common
+
     try:
         module = importlib.import_module(f"{__name__}.{name}")
+        common.TEST_ONLY = test_only
         return module.fix(code, ctx, report)
     except Exception:
         if RAISE_ERRORS:
             raise
         return None
+    finally:
+        common.TEST_ONLY = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ..analysis import gcpause
 from ..diagnostics import Diagnostic, display_path  # noqa: F401 - display_path is part of this module's API
 from .merge import merge
 from .plan import Plan, default_codes  # noqa: F401 - default_codes too
@@ -41,9 +42,21 @@ class Options:
     # long-lived caller (the language server) reuses the last result while no
     # infrastructure file changed. None: discover every time.
     discovery: Optional[object] = None
+    # What the output needs of each finding's fix: "full" (the edits: --fix, --diff,
+    # json, sarif, an editor), "test" (whether there is one and how safe: the text
+    # formats' "[*]" and counts; no rendering or re-parsing), "none" (flake8).
+    fixes: str = "full"
 
 
 def check(paths: List[str], config=None, options: Optional[Options] = None) -> CheckResult:
+    gcpause.begin()
+    try:
+        return _check(paths, config, options)
+    finally:
+        gcpause.end()
+
+
+def _check(paths: List[str], config=None, options: Optional[Options] = None) -> CheckResult:
     options = options or Options()
     result = CheckResult()
     plan = Plan(paths, config, options, result)

@@ -39,6 +39,7 @@ class Setup:
     checked: set  # files whose findings are reported
     enabled: set
     contents: Dict[str, bytes] = field(default_factory=dict)  # texts not (yet) on disk
+    fixes: str = "full"  # engine.Options.fixes: "full", "test" or "none"
     import_roots: list = field(default_factory=list)  # layers and src layouts, searched last by every importer
     # Built modules shared between checks by a long-lived caller in this process (the
     # language server); see Project. None for the CLI (and never sent to worker processes).
@@ -163,13 +164,18 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
         except Exception:  # noqa: BLE001 - placed one by one below, with the error reported there
             pass
 
-    # Fixes only for the reports that keep their site (a fix costs about a parse of the module).
+    # Fixes only for the reports that keep their site (a fix costs about a parse of the
+    # module), and only as much of them as the output shows.
     survivors = _one_code_per_site(pending)
-    fixes_for = _fix_provider()
+    fixes_for = _fix_provider() if setup.fixes != "none" else None
+    test_only = setup.fixes == "test"
     for model, rule, report, ctx in survivors:
         if report.fix is None and fixes_for is not None:
             try:
-                report.fix = fixes_for(rule.code, ctx, report)
+                if test_only:
+                    report.fix = fixes_for(rule.code, ctx, report, test_only=True)
+                else:
+                    report.fix = fixes_for(rule.code, ctx, report)
             except Exception as exc:  # a bug of ours: the finding stays, without a fix
                 outcome.internal_errors.append(
                     f"{display_path(model.path)}: internal error in {rule.code} ({rule.name}): "
