@@ -15,9 +15,10 @@ adapter), padded with the other resources real templates hold, so that
 discovery costs what it costs on real projects.
 
 ``monorepo/``: several hundred small projects (``--projects``), each a folder
-with its own ``pyproject.toml`` (``[tool.lambda-lint]``), a handler, a helper,
-tests and plain library code, most without a template; what pre-commit sees
-when one file of one project changes.
+with its own ``pyproject.toml`` (no ``[tool.lambda-lint]`` table), a package
+with plain library code, tests, and in most of them a handler (some declared
+in a SAM template); what pre-commit sees, from the monorepo root, when one
+file of one project changes.
 
 ``large/``: the Python sources of installed packages (botocore, boto3,
 libcst, ...), copied until the tree has at least ``--large-lines`` lines.
@@ -417,8 +418,8 @@ def monorepo(out: str, rng: random.Random, projects: int) -> dict:
     for p in range(projects):
         project = os.path.join(out, "projects", f"{rng.choice(NOUNS)}_{rng.choice(VERBS)}_{p:04d}")
         package = os.path.join(project, "src", "app")
-        _write(os.path.join(project, "pyproject.toml"),
-               f"[project]\nname = \"p{p}\"\nversion = \"0\"\n\n[tool.lambda-lint]\nsrc = [\"src\"]\n")
+        # No [tool.lambda-lint] table: checked from the monorepo root, the root is the project.
+        _write(os.path.join(project, "pyproject.toml"), f"[project]\nname = \"p{p}\"\nversion = \"0\"\n")
         _write(os.path.join(package, "__init__.py"), "")
         _write(os.path.join(package, "util.py"), filler(rng, rng.randint(3, 15), "u") + "\n")
         _write(os.path.join(package, "models.py"), filler(rng, rng.randint(3, 15), "m") + "\n")

@@ -1205,6 +1205,41 @@ def test_docker_build_context_above_the_dockerfile(tmp_path):
     ]
 
 
+def test_docker_handler_from_a_src_layout_package_the_image_installs(tmp_path):
+    """``COPY runtime/src/ ./src/`` then ``pip install``: the module is the package's source."""
+    make_tree(tmp_path, {
+        "lib/loader/Dockerfile": """
+            FROM public.ecr.aws/lambda/python:3.12
+            WORKDIR /tmp
+            COPY loader/runtime/pyproject.toml ./
+            COPY loader/runtime/src/ ./src/
+            RUN pip install --target /asset .
+            CMD ["stac_loader.handler.handler"]
+        """,
+        "lib/loader/runtime/src/stac_loader/__init__.py": "",
+        "lib/loader/runtime/src/stac_loader/handler.py": "def handler(event, context):\n    return event\n",
+    })
+    assert found(tmp_path, discover(str(tmp_path))) == [
+        ("lib/loader/runtime/src/stac_loader/handler.py", "handler", "docker", "lib/loader/Dockerfile", 6,
+         "stac_loader.handler.handler", "lib/loader/runtime/src"),
+    ]
+
+
+def test_docker_handler_missing_but_the_image_installs_packages_is_a_warning(tmp_path):
+    make_tree(tmp_path, {
+        "svc/Dockerfile": """
+            FROM public.ecr.aws/lambda/python:3.12
+            COPY requirements.txt .
+            RUN pip install -r requirements.txt
+            CMD ["vendor_runtime.entry.handler"]
+        """,
+        "svc/requirements.txt": "vendor-runtime\n",
+    })
+    result = discover(str(tmp_path))
+    assert found(tmp_path, result) == []
+    assert any("may come from a package the image installs" in w for w in warnings_of(tmp_path, result))
+
+
 def test_cdk_asset_relative_to_the_app_folder_above_the_stack(tmp_path):
     make_tree(tmp_path, {
         "proj/stacks/stack.py": """

@@ -41,6 +41,7 @@ conn = psycopg2.connect(host="db")
 
 
 def rows(query, params=[]):
+    params.append(100)
     return conn.cursor().execute(query, params)
 
 
@@ -201,7 +202,7 @@ def test_diff_with_nothing_to_fix_exits_zero(tmp_path, capsys):
 
 def test_diff_applies_several_rounds_in_memory(tmp_path, capsys):
     # Two fixes on adjacent lines need two rounds; --diff must show both without writing.
-    source = MUTABLE_DEFAULT.replace("def build(key, tags={}):", "def build(key, tags={}, seen=set()):")
+    source = MUTABLE_DEFAULT.replace("def build(key, tags={}):", "def build(key, tags={}, seen=set()):\n    seen.add(key)")
     path = write(tmp_path, "app.py", source)
     code, out, err = run(capsys, tmp_path, "--diff")
     assert code == 1
@@ -252,7 +253,7 @@ def test_json_fix_shape(tmp_path, capsys):
         for edit in fix["edits"]:
             assert set(edit) == {"line", "column", "end_line", "end_column", "content"}
     close = by_code["LAM201"]["fix"]["edits"]
-    assert close == [{"line": 14, "column": 1, "end_line": 15, "end_column": 1, "content": "        pass\n"}]
+    assert close == [{"line": 15, "column": 1, "end_line": 16, "end_column": 1, "content": "        pass\n"}]
 
 
 def test_json_fix_is_null_without_a_fix(tmp_path, capsys):

@@ -635,7 +635,7 @@ def _side_effect_project(root: Path) -> Path:
     write(root, "neighbour.py", NEIGHBOUR)
     write(root, "app.py", (
         "import os\nimport helpers\nfrom pkg import thing\n" + effect + "raise SystemExit(3)\n\n\n"
-        "def lambda_handler(event, context, cache={}):\n    helpers.run()\n    return thing\n"
+        "def lambda_handler(event, context, cache={}):\n    helpers.run()\n    cache[\"last\"] = thing\n    return thing\n"
     ).encode())
     write(root, "helpers.py", (effect + "os._exit(4)\n\n\ndef run():\n    pass\n").encode())
     write(root, "pkg/__init__.py", (effect + "import sys\nsys.exit(5)\nthing = 1\n").encode())

@@ -636,3 +636,35 @@ def test_reads_and_non_file_opens_are_not_creations(tmp_path):
     '''
     found, expected = marked(tmp_path, source)
     assert found == expected
+
+
+def test_lam501_path_handed_to_a_helper_that_creates_it(tmp_path):
+    from .helpers import run_check
+
+    result = run_check(tmp_path, {"app.py": '''
+        import os
+        import uuid
+
+        def write_report(path, data):
+            with open(path, "wb") as fh:
+                fh.write(data)
+
+        def write_and_clean(path, data):
+            with open(path, "wb") as fh:
+                fh.write(data)
+            os.remove(path)
+
+        def lambda_handler(event, context):
+            out = f"/tmp/report-{uuid.uuid4()}.csv"
+            write_report(out, event["csv"].encode())
+            kept = f"/tmp/kept-{uuid.uuid4()}.csv"
+            write_report(kept, b"x")
+            os.remove(kept)
+            write_and_clean(f"/tmp/scratch-{uuid.uuid4()}", b"y")
+            write_report("/tmp/fixed.csv", b"z")
+            return {"ok": True}
+    '''}, {"LAM501"})
+    assert {(d.line, d.message) for d in result.diagnostics} == {
+        (16, "`write_report` creates the file `out` under /tmp with a per-invocation name and nothing removes it; "
+             "/tmp outlives the invocation, so these pile up until the disk is full"),
+    }

@@ -11,13 +11,19 @@ SDK_CONSTRUCTORS = frozenset(
     {
         "boto3.client",
         "boto3.resource",
-        "boto3.Session",
-        "boto3.session.Session",
         "botocore.session.get_session",
+        "botocore.session.Session",
         "aioboto3.Session",
         "google.cloud.storage.Client",
     }
 )
+
+# LAM202: a boto3 session builds nothing by itself (it is cheap and holds no socket); a client
+# or resource made from a per-invocation session is reported at ``session.client(...)``.
+SESSION_CONSTRUCTORS = frozenset({"boto3.Session", "boto3.session.Session", "aioboto3.Session"})
+SESSION_CLIENT_METHODS = frozenset({"client", "resource"})
+# LAM203: what makes the result of any module's ``connect(...)`` a DB-API connection.
+DBAPI_CONNECTION_METHODS = frozenset({"cursor", "commit", "rollback", "execute", "executemany"})
 
 # LAM202 and LAM203: connections, sessions, pools and engines that hold sockets.
 CONNECTION_CONSTRUCTORS = frozenset(

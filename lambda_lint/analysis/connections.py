@@ -1,15 +1,16 @@
 """Per-invocation construction of clients and connections, found once per module for LAM202/LAM203."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import List
 
 import libcst as cst
 
-from .apis import CLOSE_METHODS
+from .apis import CLOSE_METHODS, DBAPI_CONNECTION_METHODS, SESSION_CLIENT_METHODS, SESSION_CONSTRUCTORS
 from .context import Context
 from .flow import assigned_name, assignment_target, is_awaited, lazily_stored, released_on_every_path, with_item_of
-from .model import Function, Site
+from .model import ClassInfo, Function, Site, store_targets
 
 # A psycopg2 connection's ``with`` block ends a transaction; it does not close.
 _WITH_DOES_NOT_CLOSE = frozenset({"psycopg2.connect"})
@@ -32,13 +33,118 @@ def constructions(ctx: Context) -> List[Construction]:
         if fn.is_module_scope or ctx.is_memoised(fn):
             continue
         for site in fn.calls:
-            kind = ctx.constructor_kind(site.node)
-            if kind is None or lazily_stored(site) or _only_called_lazily(ctx, fn, site):
+            made = _construction(ctx, fn, site)
+            if made is None:
                 continue
-            name = ctx.qualify(site.node.func)
+            kind, name = made
+            if _made_once(ctx, site):
+                continue
             found.append(Construction(site, kind, name, kind == "sdk" or _closed(ctx, fn, site, name)))
     ctx.__dict__["_constructions"] = found
     return found
+
+
+def _made_once(ctx: Context, site: Site) -> bool:
+    """One-time code (a lazy getter that the warm path does not close or reset every invocation, a
+    function only such code calls), or ``self._c`` filled under ``if self._c is None:``."""
+    if ctx.holders.one_time(site, defeat=True):
+        return True
+    target = assignment_target(site)
+    return isinstance(target, cst.Attribute) and lazily_stored(site)
+
+
+def _construction(ctx: Context, fn: Function, site: Site):
+    """(kind, name) when the call builds a client or opens a connection, else None."""
+    call = site.node
+    name = ctx.qualify(call.func)
+    kind = ctx.constructor_kind(call)
+    if name in SESSION_CONSTRUCTORS:
+        return None  # a bare session builds nothing; the clients made from it are reported
+    if kind is not None:
+        return kind, name
+    session = _session_client(ctx, fn, call)
+    if session is not None:
+        return "sdk", session
+    if name is None or _project_callable(ctx, fn, call.func) or not _imported(ctx, name):
+        return None
+    last = name.rsplit(".", 1)[-1]
+    if last.endswith(("Connection", "ConnectionPool")) and last[:1].isupper():
+        return "connection", name
+    if last == "connect" and "." in name and _used_as_dbapi(fn, site):
+        return "connection", name
+    return None
+
+
+def _session_client(ctx: Context, fn: Function, call: cst.Call):
+    """``session.client(...)``/``.resource(...)`` on a boto3 session made in this function."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in SESSION_CLIENT_METHODS):
+        return None
+    receiver = func.value
+    if isinstance(receiver, cst.Call) and ctx.qualify(receiver.func) in SESSION_CONSTRUCTORS:
+        return f"{ctx.qualify(receiver.func)}().{func.attr.value}"
+    if not isinstance(receiver, cst.Name) or receiver.value not in ctx.locals_of(fn):
+        return None
+    values = _values(fn, receiver.value)
+    sessions = [v for v in values if isinstance(v, cst.Call) and ctx.qualify(v.func) in SESSION_CONSTRUCTORS]
+    if sessions and len(sessions) == len(values):
+        return f"{receiver.value}.{func.attr.value}"
+    return None
+
+
+def _values(fn: Function, name: str) -> list:
+    out = []
+    for site in fn.stores:
+        node = site.node
+        value = getattr(node, "value", None)
+        if value is None or isinstance(node, cst.AugAssign):
+            continue
+        if any(isinstance(t, cst.Name) and t.value == name for t in store_targets(node)):
+            out.append(value)
+    return out
+
+
+def _project_callable(ctx: Context, fn: Function, func) -> bool:
+    try:
+        target = ctx.project.resolve_expr(fn, func)
+    except RecursionError:
+        return True
+    return isinstance(target, (Function, ClassInfo))
+
+
+def _imported(ctx: Context, qualified: str) -> bool:
+    """The callee comes from an import of a third-party module, not from a local, a project name or
+    the standard library (whose connection classes, ``http.client.HTTPSConnection``, ``sqlite3``, are
+    judged by the documented list only)."""
+    head = qualified.split(".", 1)[0]
+    if head in _STDLIB:
+        return False
+    return any(imp.qualified.split(".", 1)[0] == head for imp in ctx.model.imports.values())
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
+    {"http", "sqlite3", "socket", "ssl", "smtplib", "ftplib", "imaplib", "poplib", "telnetlib", "xmlrpc",
+     "multiprocessing", "asyncio", "urllib", "email"}
+)
+
+
+def _used_as_dbapi(fn: Function, site: Site) -> bool:
+    """The value of ``X.connect(...)`` is used as a DB-API connection: ``.cursor()``, ``.commit()``..."""
+    item = with_item_of(site)
+    if item is not None:
+        names = [item.asname.name.value] if item.asname is not None and isinstance(item.asname.name, cst.Name) else []
+    else:
+        name = assigned_name(site)
+        names = [name] if name else []
+        parent = site.parent
+        if isinstance(parent, cst.Attribute) and parent.value is site.node and parent.attr.value in DBAPI_CONNECTION_METHODS:
+            return True  # connect(...).cursor()
+    for name in names:
+        for use in fn.names.get(name, ()):
+            parent = use.parent
+            if isinstance(parent, cst.Attribute) and parent.value is use.node and parent.attr.value in DBAPI_CONNECTION_METHODS:
+                return True
+    return False
 
 
 def _closed(ctx: Context, fn: Function, site: Site, name: str) -> bool:
@@ -97,11 +203,3 @@ def _returned(fn: Function, site: Site) -> bool:
         if isinstance(value, cst.Name) and value.value == name:
             return True
     return False
-
-
-def _only_called_lazily(ctx: Context, fn: Function, site: Site) -> bool:
-    """A factory that returns the new object, called only where the result is stored lazily."""
-    if not _returned(fn, site):
-        return False
-    callers = ctx.analysis.call_sites.get(fn, [])
-    return bool(callers) and all(lazily_stored(c) or ctx.is_memoised(c.function) for c in callers)

@@ -25,6 +25,13 @@ class ProjectAnalysis:
         return Taint(self.project)
 
     @cached_property
+    def holders(self):
+        """Module-level holders and their lazy-initialisation guards (see :mod:`.lazy_init`)."""
+        from .lazy_init import Holders
+
+        return Holders(self)
+
+    @cached_property
     def init_code(self):
         """What runs before the SnapStart snapshot and after each restore (LAM6xx), built on first use."""
         from .init_code import InitCode
@@ -84,6 +91,10 @@ class Context:
     def taint(self) -> Taint:
         return self.analysis.taint
 
+    @property
+    def holders(self):
+        return self.analysis.holders
+
     # -- names --------------------------------------------------------------------
     def qualify(self, expr) -> Optional[str]:
         return self.model.qualify(expr)
@@ -118,7 +129,7 @@ class Context:
         name = self.qualify(call.func)
         if name is None:
             return None
-        if name in apis.SDK_CONSTRUCTORS:
+        if name in apis.SDK_CONSTRUCTORS or name in apis.SESSION_CONSTRUCTORS:
             return "sdk"
         if name in self.analysis.connection_constructors:
             return "connection"

@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from .model import Function, ModuleModel, Site
-from .names import is_literal, source_text
+from .names import is_literal, is_none, source_text
 
 _EVICTING_METHODS = frozenset({"pop", "popitem", "clear"})
 
@@ -30,9 +30,20 @@ def subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
 
 
 def memo_store(site: Site) -> Optional[MemoStore]:
-    """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``.
+    """If ``site`` is ``D[k] = v`` preceded, in the same function, by a look-up of ``k`` in ``D``, and
+    it stores on the miss (not an update of the entry that was found: see :func:`updates_found_entry`).
     ``D`` is a name, or an attribute of the method's ``self`` (``self._names[k] = v``; the mapping is
     then ``self._names``, and whether that is module-level state is :mod:`.state`'s question)."""
+    return _keyed_store(site, memo_only=True)
+
+
+def keyed_store(site: Site) -> Optional[MemoStore]:
+    """``D[k] = v`` after a look-up of ``k`` in ``D``: a memo fill or an update of per-key state. Either
+    way ``k`` is the look-up key; what is kept under it is ``v``."""
+    return _keyed_store(site, memo_only=False)
+
+
+def _keyed_store(site: Site, memo_only: bool) -> Optional[MemoStore]:
     node = site.node
     if not isinstance(node, cst.Assign) or len(node.targets) != 1:
         return None
@@ -50,6 +61,8 @@ def memo_store(site: Site) -> Optional[MemoStore]:
             if use.node is holder:
                 continue
             if _looks_up(use, wanted):
+                if memo_only and updates_found_entry(site, mapping, wanted):
+                    return None
                 return MemoStore(mapping, key, node.value)
         return None
     if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name):
@@ -58,6 +71,8 @@ def memo_store(site: Site) -> Optional[MemoStore]:
             if use.node is holder:
                 continue
             if _looks_up(use, wanted):
+                if memo_only and updates_found_entry(site, f"{owner}.{attr}", wanted):
+                    return None
                 return MemoStore(f"{owner}.{attr}", key, node.value)
     return None
 
@@ -87,6 +102,110 @@ def evicts_attribute(methods, attr: str) -> bool:
             if fn.name != "__init__" and isinstance(parent, cst.AssignTarget) and parent.target is use.node:
                 return True
     return False
+
+
+# -- a memo stores on a miss; state updates the entry it found -----------------------------------
+
+def updates_found_entry(site: Site, mapping: str, key_text: str) -> bool:
+    """The store changes an entry that the look-up found instead of filling a missing one: the stored
+    value is computed from the entry (``D[k] = D.get(k, 0) + 1``), or the store runs under a test of
+    the entry's content (``state = D.get(chat) or {}; if state.get("step") == "name": D[chat] = ...``).
+    A memo stores only when the look-up missed (``if k not in D``, ``if cached is None``)."""
+    fn = site.function
+    found = _entry_locals(fn, mapping, key_text)
+    value = site.node.value
+    if _reads_entry(value, mapping, key_text, found):
+        return True
+    chain = list(site.ancestors) + [site.node]
+    for i, node in enumerate(chain[:-1]):
+        if not isinstance(node, cst.If):
+            continue
+        child = chain[i + 1]
+        if child is not node.body and child is not node.orelse:
+            continue
+        miss = _miss_test(node.test, mapping, key_text, found)
+        if miss is not None:
+            if miss != (child is node.body):
+                return True  # on the branch where the entry was found
+        elif _reads_entry(node.test, mapping, key_text, found):
+            return True  # under a test of what the entry holds
+    return False
+
+
+def _entry_locals(fn: Function, mapping: str, key_text: str) -> set:
+    """Locals that only ever hold the entry found (``state = D.get(k) or {}``); a local also given a
+    freshly computed value (``cached = fetch()`` after a miss) is not one."""
+    from .model import store_targets
+
+    looked, other = set(), set()
+    for store in fn.stores:
+        node = store.node
+        value = getattr(node, "value", None)
+        if value is None:
+            continue
+        for target in store_targets(node):
+            if not isinstance(target, cst.Name):
+                continue
+            core = value.left if isinstance(value, cst.BooleanOperation) else value
+            (looked if _is_lookup(core, mapping, key_text) else other).add(target.value)
+    return looked - other
+
+
+def _is_lookup(expr, mapping: str, key_text: str) -> bool:
+    """``D[k]`` or ``D.get(k, ...)``; ``mapping`` is ``D`` as written (``cache``, ``self._names``)."""
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, (cst.Name, cst.Attribute)) \
+            and source_text(expr.value) == mapping:
+        key = subscript_key(expr)
+        return key is not None and source_text(key) == key_text
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
+        receiver = expr.func.value
+        return (isinstance(receiver, (cst.Name, cst.Attribute)) and source_text(receiver) == mapping
+                and bool(expr.args) and source_text(expr.args[0].value) == key_text)
+    return False
+
+
+def _reads_entry(expr, mapping: str, key_text: str, found: set) -> bool:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if _is_lookup(node, mapping, key_text):
+            return True
+        if isinstance(node, cst.Name) and node.value in found:
+            return True
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        else:
+            stack.extend(node.children)
+    return False
+
+
+def _miss_test(test, mapping: str, key_text: str, found: set):
+    """True when the test holds exactly when the entry is missing (``k not in D``, ``x is None``,
+    ``not x``), False when it holds exactly when it was found (``k in D``, ``x``, ``x is not None``),
+    None when it asks about the entry's content."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _miss_test(test.expression, mapping, key_text, found)
+        return None if inner is None else not inner
+    if _is_entry(test, mapping, key_text, found):
+        return False  # truthy: found
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        op, right = comparison.operator, comparison.comparator
+        if isinstance(op, (cst.In, cst.NotIn)):
+            if isinstance(right, (cst.Name, cst.Attribute)) and source_text(right) == mapping \
+                    and source_text(test.left) == key_text:
+                return isinstance(op, cst.NotIn)
+            return None
+        if isinstance(op, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
+            left = test.left
+            other = right if is_none(left) else left if is_none(right) else None
+            if other is not None and _is_entry(other, mapping, key_text, found):
+                return isinstance(op, (cst.Is, cst.Equal))
+    return None
+
+
+def _is_entry(expr, mapping: str, key_text: str, found: set) -> bool:
+    return _is_lookup(expr, mapping, key_text) or (isinstance(expr, cst.Name) and expr.value in found)
 
 
 def _looks_up(use: Site, key_text: str) -> bool:

@@ -408,13 +408,78 @@ class Paths:
                 if not _writes(string_value(mode) if mode is not None else "r"):
                     return None
             return self._made(fn, site, f"Path.{method}", method == "mkdir", receiver)
+        return self._handed_over(fn, site)
+
+    # -- a path handed to a project helper that creates the file -------------------------------
+    def _handed_over(self, fn, site: Site) -> Optional[Creation]:
+        """``write_report(out, data)`` where the project function ``write_report`` creates the file or
+        folder named by that parameter (and does not remove it): the creation is this call."""
+        call = site.node
+        target = self.ctx.project.called_function(fn, call.func)
+        if target is None or target is fn or target.is_module_scope:
+            return None
+        created = self._creates_parameter(target)
+        if not created:
+            return None
+        params = list(target.params)
+        if target.cls is not None and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                return None
+            param = arg.keyword.value if arg.keyword is not None else (params[i] if i < len(params) else None)
+            if param in created:
+                made = self._made(fn, site, dotted(call.func) or target.name, created[param], arg.value)
+                if made is not None:
+                    return made
         return None
+
+    def _creates_parameter(self, helper: Function) -> dict:
+        """{parameter: directory?} for the parameters that ``helper`` creates a file or folder at."""
+        cache = self.__dict__.setdefault("_param_creations", {})
+        if helper in cache:
+            return cache[helper]
+        cache[helper] = {}  # recursion guard
+        params = set(helper.params) - set(self._reassigned(helper))
+        found = {}
+        outer_mode = getattr(self, "_parameter_mode", None)
+        self._parameter_mode = params
+        try:
+            for inner in helper.calls:
+                made = self.creation(helper, inner)
+                if made is not None and made.path.same & params and not made.path.tmp:
+                    for name in made.path.same & params:
+                        found[name] = made.directory
+        finally:
+            self._parameter_mode = outer_mode
+        removed = set()
+        for removal in self.removals(helper):
+            if removal.target is not None:
+                removed |= removal.target.same
+        found = {k: v for k, v in found.items() if k not in removed}
+        cache[helper] = found
+        return found
+
+    def _reassigned(self, fn: Function) -> list:
+        out = []
+        for site in fn.stores:
+            for target in getattr(site.node, "targets", ()) or ():
+                if isinstance(target.target, cst.Name):
+                    out.append(target.target.value)
+            target = getattr(site.node, "target", None)
+            if isinstance(target, cst.Name):
+                out.append(target.value)
+        return out
 
     def _made(self, fn, site, what, directory, target) -> Optional[Creation]:
         if target is None:
             return None
         path = self.evaluate(fn, target)
         if path is None or not path.tmp:
+            params = getattr(self, "_parameter_mode", None)
+            if params and isinstance(target, cst.Name) and target.value in params:
+                # asked by _creates_parameter: the file is created at whatever the caller passes
+                return Creation(site, what, directory, PathValue(same=frozenset({target.value})))
             return None
         return Creation(site, what, directory, path, self._holders(fn, site, None))
 

@@ -235,6 +235,7 @@ class Collector:
         environment: Optional[Dict[str, EnvValue]] = None,
         layered: bool = False,
         snapstart: bool = False,
+        installs_packages: bool = False,
     ) -> Optional[DeclaredHandler]:
         """Resolve a handler string against its code root and record it.
 
@@ -245,6 +246,8 @@ class Collector:
         ``layered``: the function has layers, so a module missing from the
         project may come from one (a warning, not LAM002).
         ``snapstart``: the deployment turns SnapStart on for the function.
+        ``installs_packages``: the image installs packages (pip, uv, poetry), so a module
+        missing from the project may be one of them (a warning, not LAM002).
         """
         exec_wrapper = (environment or {}).get("AWS_LAMBDA_EXEC_WRAPPER")
         if exec_wrapper is not None and exec_wrapper.value == WEB_ADAPTER_BOOTSTRAP:
@@ -282,9 +285,10 @@ class Collector:
         if module_file is None and is_vendor_module(module_parts):
             self.warn(declared_in, declared_line, f"handler '{spec}' is a vendor library's, not part of this project; not analysed")
             return None
-        if module_file is None and layered and os.path.isdir(code_root):
-            self.warn(declared_in, declared_line, f"handler '{spec}' is not in the project and may come from one of "
-                      "the function's layers; not analysed")
+        if module_file is None and (layered or installs_packages) and os.path.isdir(code_root):
+            origin = "one of the function's layers" if layered else "a package the image installs"
+            self.warn(declared_in, declared_line, f"handler '{spec}' is not in the project and may come from "
+                      f"{origin}; not analysed")
             return None
         if module_file is None and not os.path.isdir(code_root):
             # Build output (dist/, .aws-sam/build) or a documentation snippet: nothing to check.

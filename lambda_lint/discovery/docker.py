@@ -138,7 +138,16 @@ def scan(paths: List[str], collector: Collector, read) -> None:
             collector.warn(path, cmd.line, f"CMD '{spec}' is not of the form module.function; not analysed")
             continue
         code_root = _task_root_in_some_context(path, split[0], chain, collector.root)
-        collector.add_spec(spec, "docker", path, cmd.line, code_root, environment=environment_of(chain, path))
+        collector.add_spec(spec, "docker", path, cmd.line, code_root, environment=environment_of(chain, path),
+                           installs_packages=installs_packages(chain))
+
+
+PACKAGE_INSTALL = re.compile(r"\b(?:pip3?|uv\s+pip|poetry|pipenv)\s+(?:[\w-]+\s+)*install\b|\buv\s+sync\b")
+
+
+def installs_packages(chain: List[Stage]) -> bool:
+    """Whether a RUN of the image installs Python packages (the handler's module may be one)."""
+    return any(i.keyword == "RUN" and PACKAGE_INSTALL.search(i.arguments) for stage in chain for i in stage.instructions)
 
 
 def environment_of(chain: List[Stage], path: str) -> Dict[str, EnvValue]:
@@ -175,7 +184,25 @@ def _task_root_in_some_context(dockerfile: str, module_parts: List[str], chain, 
         if parent == folder:
             break
         folder = parent
-    return first
+    # A package installed into the image from a src layout next to the Dockerfile
+    # (``COPY runtime/src/ ./src/`` then ``pip install``): its source is the module.
+    installed = _package_source_below(os.path.dirname(dockerfile), module_parts)
+    return installed or first
+
+
+def _package_source_below(folder: str, module_parts: List[str], depth: int = 3) -> Optional[str]:
+    """The folder holding package ``module_parts[0]`` (a ``src``-layout one), at most ``depth`` levels
+    below ``folder``, when exactly one holds it and it has the handler's module."""
+    found = []
+    for current, dirs, _ in os.walk(folder):
+        level = os.path.relpath(current, folder).count(os.sep) + (current != folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "cdk.out")]
+        if level >= depth:
+            dirs[:] = []
+        if module_parts[0] in dirs and os.path.basename(current) == "src":
+            if any(os.path.isfile(p) for p in module_candidates(current, module_parts)):
+                found.append(current)
+    return found[0] if len(found) == 1 else None
 
 
 def task_root_for(dockerfile: str, context: str, module_parts: List[str], chain: Optional[List[Stage]] = None) -> str:

@@ -1,9 +1,8 @@
 """LAM102 global-rebound."""
 import libcst as cst
 
-from ..analysis.flow import guarded_by_name, top_statement
-from ..analysis.names import is_literal
-from ..analysis.state import bound_line, state_writes
+from ..analysis.names import is_literal, names_in
+from ..analysis.state import bound_line, request_data_stored, state_writes
 from .base import Rule
 
 
@@ -12,9 +11,17 @@ class GlobalRebound(Rule):
     name = "global-rebound"
     summary = "Warm-path code rebinds a module-level name through `global`"
     what = (
-        "Reports `global` names that warm-path code rebinds (`counter += 1`, `last = ...`), except "
-        "the lazy-initialisation idiom, where the assignment only runs while the value is missing "
-        "(`if _client is None: _client = ...`)."
+        "Reports `global` names that warm-path code rebinds (`counter += 1`, `last = ...`). Not reported: "
+        "the lazy-initialisation idiom, where the assignment only runs while the holder is missing "
+        "(`if _client is None: _client = ...`, `if not _conn or _conn.closed:`, a staleness test such as "
+        "`time.time() >= _expires_at`, a separate first-call flag `if not _loaded: ...; _loaded = True`), "
+        "also when the assignment sits in a helper that is only ever called under such a guard; a reset to "
+        "`None` or a literal (unless the same name is otherwise kept, like `failures += 1` ... `failures = 0`); "
+        "a value assigned first thing on every invocation before anything reads it (`_started = time.time()` "
+        "as the handler's opening statement, directly or in a helper the handler calls first). A guard counts "
+        "only if it tests absence, emptiness, staleness or closedness of the holder that the guarded block "
+        "fills: `if _calls < LIMIT: _calls += 1` is reported, and so is a test of a parameter or local that "
+        "merely shadows the module-level name."
     )
     why = (
         "A module-level variable keeps its value between warm invocations of the same execution "
@@ -50,28 +57,93 @@ def client():
 def lambda_handler(event, context):
     return client().list_buckets()
 """,
+        """\
+_loaded = False
+_catalog = []
+
+def load_catalog():
+    global _loaded, _catalog
+    if not _loaded:
+        _catalog = fetch_catalog()
+        _loaded = True
+    return _catalog
+
+def lambda_handler(event, context):
+    return len(load_catalog())
+""",
+        """\
+_token = None
+_expires_at = 0.0
+
+def _store_token(value, ttl):
+    global _token, _expires_at
+    _token = value
+    _expires_at = time.time() + ttl
+
+def lambda_handler(event, context):
+    if not _token or time.time() >= _expires_at:
+        body = fetch_token()
+        _store_token(body["access_token"], body["expires_in"])
+    return call_api(_token)
+""",
+        """\
+_started = 0.0
+
+def lambda_handler(event, context):
+    global _started
+    _started = time.time()
+    return {"elapsed": time.time() - _started}
+""",
     )
     invalid = (
+        """\
+execution_count = 0
+
+def lambda_handler(event, context):
+    global execution_count
+    execution_count += 1  # expect
+""",
+        """\
+_calls = 0
+LIMIT = 1000
+
+def lambda_handler(event, context):
+    global _calls
+    if _calls < LIMIT:
+        _calls += 1  # expect
+        return "ok"
+    return "quota exhausted"
+""",
         """\
 last_invoked_at = None
 
 def lambda_handler(event, context):
     global last_invoked_at
+    idle = time.time() - last_invoked_at if last_invoked_at else None
     last_invoked_at = time.time()  # expect
+    return {"idle": idle}
 """,
     )
 
     def check(self, ctx):
-        lazy = _lazily_initialised(ctx)
+        holders = ctx.holders
+        candidates = []
         for write in state_writes(ctx):
             if write.kind != "global":
                 continue
-            if guarded_by_name(write.site, write.name):
-                continue
-            value = write.values[0]
-            if write.name in lazy and isinstance(value, cst.Name) and value.value == "None":
-                continue  # dropping a lazily created object so that the getter re-creates it
-            if _resets_at_start(ctx, write):
+            if holders.one_time(write.site):
+                continue  # lazy initialisation: runs only while the holder is missing
+            if holders.set_at_invocation_start(write.site, write.name):
+                continue  # set afresh by every invocation before anything reads it
+            candidates.append(write)
+        # A reset to a literal is reported only as part of a value that the warm path accumulates
+        # (``failures += 1`` ... ``failures = 0``), never by itself.
+        carried = {
+            w.name for w in candidates
+            if (w.augmented or w.name in names_in(w.values[0])) and not request_data_stored(ctx, w)
+        }
+        for write in candidates:
+            if not write.augmented and _reset_value(write.values[0]) and write.name not in carried:
                 continue
             line = bound_line(ctx, write)
             where = f" (bound on line {line})" if line else ""
@@ -84,42 +156,8 @@ def lambda_handler(event, context):
             )
 
 
-def _lazily_initialised(ctx) -> set:
-    names = set()
-    for write in state_writes(ctx):
-        if write.kind == "global" and guarded_by_name(write.site, write.name):
-            names.add(write.name)
-    return names
-
-
-def _resets_at_start(ctx, write) -> bool:
-    """``global buf; buf = []`` among a handler's first statements resets the value per invocation."""
-    fn = write.site.function
-    if not any(h.target is fn for h in ctx.project.handlers) or write.augmented:
-        return False
-    value = write.values[0]
-    fresh = is_literal(value) or isinstance(value, (cst.List, cst.Dict, cst.Set)) and not getattr(value, "elements", None)
-    if not fresh:
-        return False
-    top = top_statement(write.site)
-    for stmt in fn.body_statements:
-        if stmt is top:
-            return isinstance(stmt, cst.SimpleStatementLine)
-        if not _is_setup_statement(stmt):
-            return False
-    return False
-
-
-def _is_setup_statement(stmt) -> bool:
-    """A docstring, a ``global`` declaration, or an assignment of a fresh literal."""
-    if not isinstance(stmt, cst.SimpleStatementLine):
-        return False
-    for small in stmt.body:
-        if isinstance(small, cst.Global):
-            continue
-        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
-            continue
-        if isinstance(small, cst.Assign) and (is_literal(small.value) or isinstance(small.value, (cst.List, cst.Dict, cst.Set))):
-            continue
-        return False
-    return True
+def _reset_value(value) -> bool:
+    """``None``, a literal, or an empty list/dict/set display."""
+    if is_literal(value):
+        return True
+    return isinstance(value, (cst.List, cst.Dict, cst.Set)) and not value.elements

@@ -1,6 +1,6 @@
 """LAM103 request-data-in-global."""
 from ..analysis.environ import environment_writes
-from ..analysis.memo import memo_store
+from ..analysis.memo import keyed_store, memo_store
 from ..analysis.state import bound_where, request_data_stored, reset_each_invocation, state_writes
 from .base import Rule
 
@@ -141,6 +141,10 @@ def lambda_handler(event, context):
         for write in state_writes(ctx):
             if not request_data_stored(ctx, write) or memo_store(write.site) is not None:
                 continue
+            if keyed_store(write.site) is not None and write.values and not ctx.taint.derived_at(
+                write.site, write.values[0]
+            ):
+                continue  # per-key state under a request key (``D[chat] = {"step": "done"}``): LAM101's
             if write.kind in ("container", "object-container") and reset_each_invocation(ctx, write):
                 continue  # cleared first thing in every invocation: nothing reaches the next request
             where = bound_where(ctx, write)

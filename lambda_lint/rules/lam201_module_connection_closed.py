@@ -2,7 +2,6 @@
 import libcst as cst
 
 from ..analysis.apis import CLOSE_METHODS
-from ..analysis.flow import guarded_by_name
 from .base import Rule
 
 # A disposed SQLAlchemy engine opens new connections on its next use.
@@ -108,11 +107,4 @@ def lambda_handler(event, context):
 
 
 def _recreated_lazily(ctx, name: str) -> bool:
-    for fn in ctx.model.all_functions:
-        if name not in fn.global_names:
-            continue
-        for site in fn.stores:
-            targets = [t.target for t in site.node.targets] if isinstance(site.node, cst.Assign) else [site.node.target]
-            if any(isinstance(t, cst.Name) and t.value == name for t in targets) and guarded_by_name(site, name):
-                return True
-    return False
+    return ctx.holders.recreated_lazily(ctx.model, name)

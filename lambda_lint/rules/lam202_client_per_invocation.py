@@ -9,11 +9,25 @@ class ClientPerInvocation(Rule):
     name = "client-per-invocation"
     summary = "Warm-path code constructs an SDK client, connection, session, pool or engine on every invocation"
     what = (
-        "Reports warm-path code that builds a boto3 client/resource/session, a database connection, a "
-        "Redis/Mongo client, an HTTP session, a pool or an engine on every invocation. Not reported: "
-        "construction at module scope, inside a memoised factory (`functools.cache`), or under a "
-        "lazy-initialisation guard (`if _client is None:`). The known constructors are a documented "
-        "list (`lambda_lint/apis.py`) that `extend-clients` in the configuration extends."
+        "Reports warm-path code that builds a boto3 client/resource, a botocore session, a database "
+        "connection, a Redis/Mongo client, an HTTP session, a pool or an engine on every invocation. Not "
+        "reported: construction at module scope; inside a memoised factory (`functools.cache`); in "
+        "one-time code: under a lazy-initialisation guard (`if _client is None:`, `if not _conn or "
+        "_conn.closed:`, a staleness test, a first-call flag), including a client used inline in the "
+        "one-time block (`if _key is None: _key = boto3.client(...).get_secret_value(...)`), a factory or "
+        "setter only called from such a block, and the constructor of an object that is itself created "
+        "lazily (`if _repo is None: _repo = OrdersRepository()`). A getter stops counting as lazy when the "
+        "warm path closes or resets what it holds on every invocation (`conn = db()` ... `finally: "
+        "conn.close()`): it then reconnects every time, and the constructor is reported. A guard on a "
+        "parameter or local that only shadows the module-level name is not a lazy guard. A bare "
+        "`boto3.Session()` that builds no client is not reported; a client built from a per-invocation "
+        "session is, at the `session.client(...)` call. The known constructors are a documented list "
+        "(`lambda_lint/analysis/apis.py`) that `extend-clients` in the configuration extends; a third-party "
+        "class named `*Connection`/`*ConnectionPool` and a `connect(...)` whose result is used as a DB-API "
+        "connection count too. A loop-bound client (`aiohttp.ClientSession`, `httpx.AsyncClient`, "
+        "`redis.asyncio`, motor, asyncpg) built inside a coroutine that the warm path runs on a new event "
+        "loop every invocation is not reported: it cannot serve the next loop (LAM204's side; still LAM203 "
+        "when it is not closed)."
     )
     why = (
         "Creating a client costs tens to hundreds of milliseconds (credential resolution, endpoint "
@@ -53,12 +67,76 @@ def table():
 def lambda_handler(event, context):
     return s3.list_buckets(), table().scan()
 """,
+        """\
+_signing_key = None
+
+def signing_key():
+    global _signing_key
+    if _signing_key is None:
+        blob = boto3.client("secretsmanager").get_secret_value(SecretId="signer")["SecretString"]
+        _signing_key = blob.encode()
+    return _signing_key
+
+def lambda_handler(event, context):
+    return len(signing_key())
+""",
+        """\
+class OrdersRepository:
+    def __init__(self):
+        self.table = boto3.resource("dynamodb").Table("orders")
+
+_repo = None
+
+def repository():
+    global _repo
+    if _repo is None:
+        _repo = OrdersRepository()
+    return _repo
+
+def lambda_handler(event, context):
+    return repository().table.get_item(Key={"id": event["id"]})
+""",
+        """\
+def lambda_handler(event, context):
+    return {"region": boto3.session.Session().region_name}
+""",
     )
     invalid = (
         """\
 def lambda_handler(event, context):
     sqs = boto3.client("sqs")  # expect
     sqs.send_message(QueueUrl="q", MessageBody="m")
+""",
+        """\
+def table_for(name, ddb):
+    if not ddb:
+        ddb = boto3.resource("dynamodb")  # expect
+    return ddb.Table(name)
+
+def lambda_handler(event, context):
+    return table_for("orders", None).get_item(Key={"id": event["id"]})
+""",
+        """\
+_db = None
+
+def db():
+    global _db
+    if _db is None or not _db.open:
+        _db = pymysql.connect(host="db")  # expect
+    return _db
+
+def lambda_handler(event, context):
+    conn = db()
+    try:
+        return conn.cursor().execute("SELECT 1")
+    finally:
+        conn.close()
+""",
+        """\
+def lambda_handler(event, context):
+    session = boto3.session.Session()
+    secrets = session.client("secretsmanager")  # expect
+    return secrets.get_secret_value(SecretId="s")["SecretString"]
 """,
     )
 

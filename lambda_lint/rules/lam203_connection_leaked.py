@@ -10,8 +10,12 @@ class ConnectionLeaked(Rule):
     what = (
         "Reports warm-path code that opens a connection or session (database drivers, Redis, MongoDB, "
         "HTTP sessions, engines, pools) on every invocation and does not close it on every path: no "
-        "`with` block, no close in `finally`, or an early `return` that skips the close. A connection "
-        "that is closed on every path is still built per invocation, which LAM202 reports."
+        "`with` block, no close in `finally`, or an early `return` that skips the close. Besides the "
+        "documented constructors, a `connect(...)` of any module whose result is used as a DB-API "
+        "connection (`.cursor()`, `.commit()`, `.execute()`) and a third-party class whose name ends in "
+        "`Connection` or `ConnectionPool` count as connections. Not reported: closed on every path, or "
+        "kept in (or returned to) a module-level holder that reuses it. A connection that is closed on "
+        "every path is still built per invocation, which LAM202 reports."
     )
     why = (
         "The execution environment is frozen, not torn down, after the handler returns. Every leaked "
@@ -56,6 +60,22 @@ def lambda_handler(event, context):
 def lambda_handler(event, context):
     http = requests.Session()  # expect
     return http.get(event["url"], timeout=5).json()
+""",
+        """\
+import acme_warehouse
+
+def lambda_handler(event, context):
+    conn = acme_warehouse.connect(host="wh")  # expect
+    cur = conn.cursor()
+    cur.execute("SELECT 1")
+    return cur.fetchone()
+""",
+        """\
+from graphclient.driver import RemoteGraphConnection
+
+def lambda_handler(event, context):
+    conn = RemoteGraphConnection("wss://graph", "g")  # expect
+    return query(conn, event["vertex"])
 """,
     )
 

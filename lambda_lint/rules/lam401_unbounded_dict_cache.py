@@ -20,7 +20,10 @@ class UnboundedDictCache(Rule):
         "connections per region or account (a client pool). A dict attribute of a module-level object used "
         "the same way is reported too (`book = NameBook()`, then `self._names[user_id] = name` after a "
         "look-up in its methods) unless a method of its class evicts (`pop`, `popitem`, `clear`, `del`, or "
-        "rebinding the attribute outside `__init__`)."
+        "rebinding the attribute outside `__init__`). A memo stores when "
+        "the look-up missed; a store that updates an entry that was found (a per-user state machine, "
+        "`if state.get(\"step\") == ...: D[chat] = {...}`, or a counter, `D[k] = D.get(k, 0) + 1`) is state, "
+        "reported by LAM101 or LAM103, not here."
     )
     why = (
         "The module is imported once per execution environment, which then serves thousands of warm "
@@ -93,6 +96,16 @@ def lambda_handler(event, context):
     if "flags" not in _settings:
         _settings["flags"] = load("flags")
     return _settings["flags"]
+""",
+        """\
+_conversation = {}
+
+def lambda_handler(event, context):
+    chat = event["chat_id"]
+    state = _conversation.get(chat) or {}
+    if state.get("step") == "awaiting_name":
+        _conversation[chat] = {"step": "done"}  # state (LAM101), not a memo
+    return state
 """,
     )
     invalid = (

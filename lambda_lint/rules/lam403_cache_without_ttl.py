@@ -6,7 +6,7 @@ from typing import Optional
 import libcst as cst
 
 from ..analysis import apis
-from ..analysis.flow import guarded_by_name, warm_calls_of
+from ..analysis.flow import warm_calls_of
 from ..analysis.memo import MEMO_MAPPINGS, memo_store, stamped
 from ..analysis.model import Function, store_targets, values_bound_to
 from ..analysis.names import dotted, is_literal, keyword_arg, names_in, positional_args, source_text
@@ -27,7 +27,9 @@ class CacheWithoutTtl(Rule):
         "function (any `functools` cache, bounded or not, or cachetools `cached` without a TTL cache) whose "
         "result is such a value, reported at the decorator; a store of such a value into a module-level "
         "memo dict or a cachetools cache without TTL; and a module-level global lazily initialised with "
-        "such a value (`if _key is None: _key = ssm.get_parameter(...)`), reported at the assignment. Not "
+        "such a value (`if _key is None: _key = ssm.get_parameter(...)`, also behind a separate first-call "
+        "flag `if not _loaded: ...; _loaded = True`, or in a setter only called under such a guard), reported "
+        "at the assignment. A refresh block whose guard compares the holder with a clock is a TTL. Not "
         "reported: caches with an expiry (cachetools `TTLCache`, `cached(TTLCache(...))`, a stored timestamp "
         "that is compared, Powertools `max_age`, a `ttl_hash`-style argument), cached clients and connections, "
         "look-ups that never change (`get_queue_url`, `get_caller_identity`), and globals that some function "
@@ -90,6 +92,21 @@ def lambda_handler(event, context):
 """,
     )
     invalid = (
+        """\
+_loaded = False
+_catalog = []
+
+def load_catalog():
+    global _loaded, _catalog
+    if not _loaded:
+        with urllib.request.urlopen("https://example.com/catalog", timeout=5) as resp:
+            _catalog = json.loads(resp.read())["items"]  # expect
+        _loaded = True
+    return _catalog
+
+def lambda_handler(event, context):
+    return {"count": len(load_catalog())}
+""",
         """\
 import boto3
 
@@ -178,8 +195,9 @@ def lambda_handler(event, context):
         if len(targets) != 1 or len(store_targets(node)) != 1:
             return
         name = targets[0].value
-        if not guarded_by_name(site, name):
-            return  # refreshed on every call: not a cache
+        block = ctx.holders.refresh_block(site)
+        if not ctx.holders.one_time(site) or (block is not None and block.stale_refresh):
+            return  # refreshed on every call, or when stale: not a cache without expiry
         if remote.handle(fn, node.value) or _calls_time(ctx, fn) or _invalidated(ctx, name, site):
             return
         call = remote.fetch(fn, node.value)
@@ -291,7 +309,8 @@ class _Remote:
             return self.handle(fn, expr.expression, depth + 1)
         if isinstance(expr, cst.Call):
             qualified = fn.module.qualify(expr.func)
-            if qualified in apis.SDK_CONSTRUCTORS or qualified in self.ctx.analysis.connection_constructors:
+            if (qualified in apis.SDK_CONSTRUCTORS or qualified in apis.SESSION_CONSTRUCTORS
+                    or qualified in self.ctx.analysis.connection_constructors):
                 return True
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value in apis.HANDLE_METHODS:

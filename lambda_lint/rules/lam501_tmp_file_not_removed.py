@@ -1,5 +1,5 @@
 """LAM501 tmp-file-not-removed."""
-from ..analysis.flow import assigned_name, guarded_by_name, released_on_every_path, warm_calls_of
+from ..analysis.flow import assigned_name, released_on_every_path, warm_calls_of
 from ..analysis.model import Function
 from ..analysis.tmp_paths import Creation, Paths, exists_guard
 from .base import Rule
@@ -23,7 +23,10 @@ class TmpFileNotRemoved(Rule):
         "`tempfile.mkstemp`/`mkdtemp`, `NamedTemporaryFile(delete=False)`, `download_file(..., path)`, "
         "`os.makedirs`/`os.mkdir`, `Path.write_text`/`write_bytes`/`touch`/`mkdir`, `shutil.copy*` into /tmp, "
         "`extractall(path)`. A path returned to the caller counts as removed only when every warm caller "
-        "removes it on every path."
+        "removes it on every path. When the per-invocation path is built in one function and handed to a "
+        "project helper that creates the file (`write_report(out, data)` with `open(path, \"wb\")` inside), "
+        "the call that hands it over is reported, unless the helper itself removes it. Not reported: a "
+        "fixed, constant path (it is overwritten, so it is bounded)."
     )
     why = (
         "`/tmp` belongs to the execution environment, not to the invocation: what one invocation leaves "
@@ -91,6 +94,18 @@ def lambda_handler(event, context):
     )
     invalid = (
         """\
+import uuid
+
+def write_report(path, data):
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+def lambda_handler(event, context):
+    out = f"/tmp/report-{uuid.uuid4()}.csv"
+    write_report(out, event["csv"].encode())  # expect
+    s3.upload_file(out, "bucket", "report.csv")
+""",
+        """\
 import os
 
 def lambda_handler(event, context):
@@ -115,7 +130,7 @@ def lambda_handler(event, context):
             for creation in creations:
                 if _inside_another(creation, creations, order):
                     continue
-                if _lazily_held(fn, creation) or _swept(creation, paths.sweeps()):
+                if _lazily_held(ctx, fn, creation) or _swept(creation, paths.sweeps()):
                     continue
                 matching = [
                     exists_guard(r.site) for r in removals if r.target is not None and r.target.same & creation.names
@@ -154,9 +169,10 @@ def _inside_another(creation: Creation, creations: list, order: dict) -> bool:
     return False
 
 
-def _lazily_held(fn: Function, creation: Creation) -> bool:
+def _lazily_held(ctx, fn: Function, creation: Creation) -> bool:
     """Created once and kept in a module-level name: ``if _workdir is None: _workdir = mkdtemp()``."""
-    return any(name in fn.global_names and guarded_by_name(creation.site, name) for name in creation.holders)
+    block = ctx.holders.refresh_block(creation.site)
+    return block is not None and any(name in fn.global_names and name in block.holders for name in creation.holders)
 
 
 def _swept(creation: Creation, sweeps: list) -> bool:
