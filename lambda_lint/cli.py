@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cln = sub.add_parser("clean", help="remove the caches in the current folder and below (and --cache-dir)")
     cln.add_argument("--cache-dir", help="also remove this cache folder")
+    sub.add_parser("server", help="run the language server (LSP over stdin/stdout) for editors")
 
     rule = sub.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code")
@@ -98,6 +99,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _clean(args)
         if args.command == "rule":
             return _rule(args.code)
+        if args.command == "server":
+            from .server import main as serve
+
+            return serve()
         if args.command == "rules":
             from .rules.docs import rules_table
 

@@ -59,10 +59,14 @@ class Project:
     """The modules of one checked tree, parsed on demand and analysed once."""
 
     def __init__(self, root: str, files: Iterable[str], src_roots: Iterable[str] = (),
-                 contents: Optional[Dict[str, bytes]] = None):
+                 contents: Optional[Dict[str, bytes]] = None, shared_models=None):
         self.root = os.path.abspath(root)
         # Texts that are not (or not yet) on disk: an editor's buffers, the fixer's rounds.
         self._contents = contents or {}
+        # Built modules kept between Projects by a long-lived caller (the language server),
+        # keyed by (path, module name, bytes): a model depends on nothing else and is never
+        # changed once built, so Projects can share it.
+        self._shared_models = shared_models
         self.files = [os.path.abspath(f) for f in files]
         self.src_roots = [os.path.abspath(os.path.join(self.root, s)) for s in src_roots]
         self.layer_roots: List[str] = []  # from discovery: layer contents and src layouts, for every importer
@@ -95,6 +99,13 @@ class Project:
         if path in self.failures:
             return None
         data = self.data(path)
+        key = None
+        if self._shared_models is not None and isinstance(data, bytes):
+            key = (path, self.module_name(path), data)
+            shared = self._shared_models.get(key)
+            if shared is not None:
+                self.models[path] = shared
+                return shared
         tree = data if isinstance(data, ParseFailure) else parse(data)
         if isinstance(tree, ParseFailure):
             self.failures[path] = tree
@@ -105,6 +116,8 @@ class Project:
             self.failures[path] = ParseFailure("too deeply nested to analyse")
             return None
         self.models[path] = model
+        if key is not None:
+            self._shared_models[key] = model
         return model
 
     def module_name(self, path: str) -> str:

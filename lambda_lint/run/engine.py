@@ -41,6 +41,10 @@ class Options:
     # the fixer's rounds). Files not named here are read from disk.
     contents: Optional[Dict[str, bytes]] = None
     cache_dir: Optional[str] = None  # --cache-dir; None: $LAMBDA_LINT_CACHE_DIR, else <root>/.lambda_lint_cache
+    # An object whose ``discover(root, is_excluded)`` stands in for discovery.discover: a
+    # long-lived caller (the language server) reuses the last result while no
+    # infrastructure file changed. None: discover every time.
+    discovery: Optional[object] = None
     # What the output needs of each finding's fix: "full" (the edits: --fix, --diff,
     # json, sarif, an editor), "test" (whether there is one and how safe: the text
     # formats' "[*]" and counts; no rendering or re-parsing), "none" (flake8).

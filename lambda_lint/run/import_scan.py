@@ -5,6 +5,7 @@ it over-approximates what the parser sees (never fewer modules).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Optional
@@ -23,6 +24,13 @@ def import_targets(data: bytes) -> list:
     A superset of what the parser sees: words after ``import`` in strings and
     comments count too, and ``from x import y`` names both ``x`` and ``x.y``.
     """
+    # A pure function of the bytes, remembered: a long-lived process (the language
+    # server) plans the same unchanged files again after every edit.
+    return list(_scan(data))
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan(data: bytes) -> tuple:
     text = data.decode("utf-8", "replace")
     out = []
     rest = []
@@ -40,7 +48,7 @@ def import_targets(data: bytes) -> list:
             # ``import a.b`` imports the package ``a`` too.
             parts = name.split(".")
             out.extend((0, ".".join(parts[: i + 1])) for i in range(len(parts)))
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def _names(clause: str) -> list:

@@ -144,12 +144,16 @@ class Plan:
             index += 1
         from .discovery_cache import discover_cached
 
+        memo = getattr(self.options, "discovery", None)
         try:
-            # Replayed from the cache when nothing under the root changed (no YAML, HCL or
-            # libcst parse, no import of them).
-            found = discover_cached(self.root, self.excluded, repr(self._patterns),
-                                    use_cache=self.options.use_cache and not self.contents,
-                                    directory=getattr(self.options, "cache_dir", None))
+            if memo is not None:
+                found = memo.discover(self.root, self.excluded)
+            else:
+                # Replayed from the cache when nothing under the root changed (no YAML, HCL or
+                # libcst parse, no import of them).
+                found = discover_cached(self.root, self.excluded, repr(self._patterns),
+                                        use_cache=self.options.use_cache and not self.contents,
+                                        directory=getattr(self.options, "cache_dir", None))
         except ImportError:
             return
         except Exception as exc:

@@ -41,6 +41,9 @@ class Setup:
     contents: Dict[str, bytes] = field(default_factory=dict)  # texts not (yet) on disk
     fixes: str = "full"  # engine.Options.fixes: "full", "test" or "none"
     import_roots: list = field(default_factory=list)  # layers and src layouts, searched last by every importer
+    # Built modules shared between checks by a long-lived caller in this process (the
+    # language server); see Project. None for the CLI (and never sent to worker processes).
+    shared_models: Optional[object] = None
 
 
 @dataclass
@@ -107,7 +110,8 @@ def analyse_unit(setup: Setup, unit: Unit, keep_objects: bool = False) -> UnitOu
     enabled = setup.enabled
     outcome = UnitOutcome()
 
-    project = Project(setup.root, unit.roots, setup.config_src, contents=setup.contents)
+    project = Project(setup.root, unit.roots, setup.config_src, contents=setup.contents,
+                      shared_models=setup.shared_models)
     covered = set()
 
     def declare(item: DeclaredHandler, source: str) -> bool:
