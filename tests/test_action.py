@@ -191,9 +191,9 @@ def test_action_steps_run_against_a_small_project(tmp_path):
     assert checked.returncode == 0, checked.stderr
     assert json.loads((workspace / "report.json").read_text()) == []
 
-    # A path that does not exist: exit status 2 and a one-line message, no traceback.
+    # A path that does not exist: a LAM001 finding (Ruff's E902), exit status 1, no traceback.
     run4 = ActionRun(action, action_path, workspace, temp, {"paths": "missing/"})
     run4.outputs["install"] = {"bin": bin_dir}
     checked = run4.run_step(run4.step("check"))
-    assert checked.returncode == 2
-    assert "Traceback" not in checked.stderr and "missing" in checked.stderr
+    assert checked.returncode == 1
+    assert "Traceback" not in checked.stderr and "LAM001" in checked.stdout and "missing/: no such file" in checked.stdout
