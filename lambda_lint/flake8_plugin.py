@@ -144,6 +144,7 @@ SKIPPED_FOLDERS = frozenset(
         ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
         ".aws-sam", "cdk.out", ".serverless", ".terraform", ".tox", ".nox",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+        ".lambda_lint_cache",
     }
 )
 TEMPLATE_EXTENSIONS = (".yaml", ".yml", ".json", ".template")

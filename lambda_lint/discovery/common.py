@@ -25,6 +25,7 @@ SKIPPED_FOLDERS = frozenset(
         ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
         ".aws-sam", "cdk.out", ".serverless", ".terraform", ".tox", ".nox",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+        ".lambda_lint_cache",  # our own cache: its JSON entries are not templates
     }
 )
 
