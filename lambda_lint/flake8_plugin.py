@@ -354,25 +354,15 @@ def _jobs_here() -> int:
 
 def _store_shared(target: str, analysis: _Analysis) -> None:
     import base64
-    import json
-    import tempfile
 
     data = {
         "findings": {p: [list(f) for f in fs] for p, fs in analysis.findings.items()},
         "texts": {p: base64.b64encode(t).decode("ascii") for p, t in analysis.texts.items()},
         "messages": analysis.messages,
     }
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .run.cache import write_json_atomically
+
+    write_json_atomically(target, data, compact=False)
 
 
 def _load_shared(target: str) -> Optional[_Analysis]:

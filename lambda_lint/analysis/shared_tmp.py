@@ -17,7 +17,7 @@ from . import apis
 from .flow import _order, in_finally, is_conditional, released_on_every_path, warm_calls_of
 from .model import Function, Site, store_targets
 from .names import call_method, call_receiver, names_in, root_name, string_value
-from .tmp_paths import COPIERS, EXISTENCE_CHECKS, OPENERS, Paths, _arg, exists_guard, keyword_arg_value
+from .tmp_paths import COPIERS, EXISTENCE_CHECKS, OPENERS, Paths, _arg, exists_guard
 
 _READ_METHODS = frozenset({"read_text", "read_bytes"})
 

@@ -134,19 +134,7 @@ class Cache:
         entry = {"key": key, "deps": outcome.deps, "absent": outcome.absent, "outcome": outcome.to_json()}
         try:
             self._prepare()
-            target = self._entry(key)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, separators=(",", ":"))
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_json_atomically(self._entry(key), entry)
         except OSError:
             pass  # a read-only tree: run without a cache
 
@@ -167,3 +155,20 @@ def prepare_cache_dir(directory: str) -> None:
                 fh.write(text)
             os.replace(tmp, path)
 
+
+def write_json_atomically(target: str, data, compact: bool = True) -> None:
+    """Write ``data`` as JSON to ``target`` through a temporary file in the same folder, so that a
+    reader (another run, a flake8 worker) sees the old entry or the new one, never half of one."""
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":") if compact else None)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from typing import Callable, Optional
 
 SCHEMA = 1
@@ -203,21 +202,10 @@ def _store(root: str, entry: str, signature: str, found) -> None:
     except TypeError:
         return  # something discovery records that JSON cannot hold: not cached
     try:
-        from .cache import prepare_cache_dir
+        from .cache import prepare_cache_dir, write_json_atomically
 
         prepare_cache_dir(os.path.dirname(os.path.dirname(entry)))  # .gitignore and CACHEDIR.TAG
-        os.makedirs(os.path.dirname(entry), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry), prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, separators=(",", ":"))
-            os.replace(tmp, entry)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomically(entry, data)
     except OSError:
         pass  # a read-only tree: no cache
 
