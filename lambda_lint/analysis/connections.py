@@ -10,7 +10,7 @@ import libcst as cst
 from .apis import CLOSE_METHODS, DBAPI_CONNECTION_METHODS, SESSION_CLIENT_METHODS, SESSION_CONSTRUCTORS
 from .context import Context
 from .flow import assigned_name, assignment_target, is_awaited, lazily_stored, released_on_every_path, with_item_of
-from .model import ClassInfo, Function, Site, store_targets
+from .model import ClassInfo, Function, Site, assigned_values
 
 # A psycopg2 connection's ``with`` block ends a transaction; it does not close.
 _WITH_DOES_NOT_CLOSE = frozenset({"psycopg2.connect"})
@@ -85,23 +85,11 @@ def _session_client(ctx: Context, fn: Function, call: cst.Call):
         return f"{ctx.qualify(receiver.func)}().{func.attr.value}"
     if not isinstance(receiver, cst.Name) or receiver.value not in ctx.locals_of(fn):
         return None
-    values = _values(fn, receiver.value)
+    values = assigned_values(fn, receiver.value)
     sessions = [v for v in values if isinstance(v, cst.Call) and ctx.qualify(v.func) in SESSION_CONSTRUCTORS]
     if sessions and len(sessions) == len(values):
         return f"{receiver.value}.{func.attr.value}"
     return None
-
-
-def _values(fn: Function, name: str) -> list:
-    out = []
-    for site in fn.stores:
-        node = site.node
-        value = getattr(node, "value", None)
-        if value is None or isinstance(node, cst.AugAssign):
-            continue
-        if any(isinstance(t, cst.Name) and t.value == name for t in store_targets(node)):
-            out.append(value)
-    return out
 
 
 def _project_callable(ctx: Context, fn: Function, func) -> bool:

@@ -31,7 +31,7 @@ import libcst as cst
 
 from .apis import CLOSE_METHODS, CONTAINER_MUTATORS, TIME_FUNCTIONS
 from .flow import in_finally, is_conditional
-from .model import Function, Site, flatten_target, store_targets
+from .model import Function, Site, assigned_values, flatten_target, local_names, store_targets
 from .names import dotted, is_literal, is_none, names_in, root_name
 
 ABSENCE, EMPTINESS, STALENESS, CLOSEDNESS = "absence", "emptiness", "staleness", "closedness"
@@ -327,7 +327,7 @@ class Holders:
             if set(_words(name)) & _CLOCK_WORDS:
                 return True
             if name in self._locals_of(fn) and any(
-                self._mentions_clock_call(fn, value) for value in _local_values(fn, name)
+                self._mentions_clock_call(fn, value) for value in assigned_values(fn, name)
             ):
                 return True
         return False
@@ -367,7 +367,7 @@ class Holders:
 
     def _holder_read_into(self, fn: Function, local: str) -> Optional[str]:
         """The holder a local was read from (every value it is given there is a read of that holder)."""
-        values = _local_values(fn, local)
+        values = assigned_values(fn, local)
         found = None
         for value in values:
             if isinstance(value, cst.BooleanOperation):
@@ -537,18 +537,7 @@ class Holders:
 
     def _locals_of(self, fn: Function) -> set:
         if fn not in self._locals:
-            names = set(fn.params)
-            for site in fn.stores:
-                for target in store_targets(site.node):
-                    names.update(t.value for t in flatten_target(target) if isinstance(t, cst.Name))
-            for site in fn.loops:
-                names.update(t.value for t in flatten_target(site.node.target) if isinstance(t, cst.Name))
-            for site in fn.withs:
-                for item in site.node.items:
-                    if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                        names.add(item.asname.name.value)
-            names.update(fn.nested)
-            self._locals[fn] = names - fn.global_names
+            self._locals[fn] = local_names(fn)
         return self._locals[fn]
 
 
@@ -625,18 +614,6 @@ def _is_target(use: Site) -> bool:
     if isinstance(parent, cst.AnnAssign) and parent.target is use.node:
         return True
     return False
-
-
-def _local_values(fn: Function, name: str) -> list:
-    out = []
-    for site in fn.stores:
-        node = site.node
-        value = getattr(node, "value", None)
-        if value is None or isinstance(node, cst.AugAssign):
-            continue
-        if any(isinstance(t, cst.Name) and t.value == name for t in store_targets(node)):
-            out.append(value)
-    return out
 
 
 def _words(identifier: str) -> List[str]:

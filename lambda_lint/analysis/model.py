@@ -160,6 +160,19 @@ def store_targets(node: cst.CSTNode) -> list:
     return []
 
 
+def assigned_values(fn: "Function", name: str) -> list:
+    """The values of the assignments in ``fn`` whose targets include the plain name ``name``."""
+    out = []
+    for site in fn.stores:
+        node = site.node
+        value = getattr(node, "value", None)
+        if value is None or isinstance(node, cst.AugAssign):
+            continue
+        if any(isinstance(t, cst.Name) and t.value == name for t in store_targets(node)):
+            out.append(value)
+    return out
+
+
 def values_bound_to(fn: "Function", name: str) -> list:
     """(value, element index or None) for each assignment in ``fn`` that binds ``name``,
     and each ``with ... as name`` (the context manager expression). For ``a, b = value``
