@@ -26,7 +26,7 @@ from ..analysis.names import keyword_arg, positional_args
 from ..analysis.positions import Positions
 from ..analysis.sources import ParseFailure, read_bytes
 from .common import Collector, import_root_of, inside, module_candidates
-from .pycode import ImportNames, decorator_method, module_level_call_assignments, module_level_functions, parse_python
+from .pycode import ImportNames, python_candidates, decorator_method, module_level_call_assignments, module_level_functions, parse_python
 
 MARKERS = (b"Mangum(", b"make_lambda_handler(")
 ADAPTERS = {"mangum.Mangum", "mangum.adapter.Mangum", "apig_wsgi.make_lambda_handler"}
@@ -40,14 +40,7 @@ ROUTE_DECORATORS = frozenset(
 
 
 def scan(paths: List[str], collector: Collector, read) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        module = parse_python(data)
-        if module is None:
-            continue
-        imports = ImportNames(module)
+    for path, module, imports in python_candidates(paths, read, MARKERS):
         assignments = list(module_level_call_assignments(module))
         adapters = [call for _, call in assignments if imports.refers_to(call.func, ADAPTERS)]
         if not adapters:

@@ -31,7 +31,7 @@ from ..analysis.names import keyword_arg, positional_args, string_value
 from ..analysis.positions import Positions
 from . import layers
 from .common import Collector, EnvValue, inside, is_python_runtime, module_candidates, nearest_marker_folder, split_handler
-from .pycode import ImportNames, all_calls, parse_python
+from .pycode import ImportNames, python_candidates, all_calls
 
 MARKERS = (b"aws_cdk",)
 LAMBDA = "aws_cdk.aws_lambda"
@@ -50,14 +50,7 @@ MAX_NAME_DEPTH = 10  # names defined through names: stop following after this ma
 
 
 def scan(paths: List[str], collector: Collector, read, cdk_apps: Set[str]) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        module = parse_python(data)
-        if module is None:
-            continue
-        imports = ImportNames(module)
+    for path, module, imports in python_candidates(paths, read, MARKERS):
         if not any(v.startswith("aws_cdk") for v in imports.aliases.values()) and not any(m.startswith("aws_cdk") for m in imports.star_modules):
             continue
         folder = os.path.dirname(path)

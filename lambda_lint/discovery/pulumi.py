@@ -24,7 +24,7 @@ import libcst as cst
 from ..analysis.names import keyword_arg, positional_args
 from .cdk import StackReader
 from .common import Collector, EnvValue, nearest_marker_folder
-from .pycode import ImportNames, all_calls, parse_python
+from .pycode import all_calls, python_candidates
 
 MARKERS = (b"pulumi_aws",)
 FUNCTIONS = {"pulumi_aws.lambda_.Function", "pulumi_aws.lambda_.function.Function"}
@@ -34,14 +34,7 @@ FILE_ASSET = {"pulumi.FileAsset", "pulumi.asset.FileAsset"}
 
 
 def scan(paths: List[str], collector: Collector, read, pulumi_projects: Set[str]) -> None:
-    for path in paths:
-        data = read(path, MARKERS)
-        if data is None:
-            continue
-        module = parse_python(data)
-        if module is None:
-            continue
-        imports = ImportNames(module)
+    for path, module, imports in python_candidates(paths, read, MARKERS):
         folder = os.path.dirname(path)
         project_dir = nearest_marker_folder(folder, collector.root, pulumi_projects) or folder
         ProgramReader(path, module, imports, project_dir, collector).read_program()

@@ -22,6 +22,17 @@ def parse_python(data: bytes) -> Optional[cst.Module]:
     return None if isinstance(module, ParseFailure) else module
 
 
+def python_candidates(paths: List[str], read, markers) -> Iterator[Tuple[str, cst.Module, "ImportNames"]]:
+    """(path, module, imports) of each candidate Python file that mentions one of ``markers`` and parses."""
+    for path in paths:
+        data = read(path, markers)
+        if data is None:
+            continue
+        module = parse_python(data)
+        if module is not None:
+            yield path, module, ImportNames(module)
+
+
 class ImportNames(FastVisitor):
     """Local names bound by imports anywhere in a module, mapped to what they import."""
 
